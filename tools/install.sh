@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Creates .venv and installs futureseg with everything it needs, pinned.
+#
+# mmcv 2.1.0 has no wheel for torch 2.14, so it is built once from the PyPI source
+# (C++20, compiled ops) and the wheel is cached outside the repo, keyed by the mmcv,
+# torch, CUDA and Python versions; later runs reuse it. A compatible torch that is
+# already present (e.g. a CUDA build the user installed) is kept, never reinstalled.
+#
+# Environment: PYTHON (interpreter, default python3), FUTURESEG_VENV (default ./.venv),
+# FUTURESEG_CACHE (default ~/.cache/futureseg), FORCE_CUDA=1 to build mmcv's CUDA ops
+# without a visible GPU.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${FUTURESEG_VENV:-$ROOT/.venv}
+CACHE=${FUTURESEG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/futureseg}
+PY=${PYTHON:-python3}
+TORCH_PIN=2.14.1
+TORCHVISION_PIN=0.29.1
+MMCV_PIN=2.1.0
+# torch versions mmcv 2.1.0 + mmseg 1.2.2 are known to work with (the built wheel is
+# keyed by the exact version, so any of these gets its own mmcv build).
+TORCH_MIN=2.1
+start=$(date +%s)
+log() { printf '[install %3ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
+
+torch_ok() {  # $1: python. Prints the torch version when torch+torchvision are usable.
+  "$1" - "$TORCH_MIN" <<'PY' 2>/dev/null
+import sys
+import torch, torchvision  # noqa: F401
+have = tuple(int(x) for x in torch.__version__.split('+')[0].split('.')[:2])
+need = tuple(int(x) for x in sys.argv[1].split('.'))
+if have < need:
+    raise SystemExit(1)
+print(torch.__version__)
+PY
+}
+
+# --- system packages: MuJoCo renders on the CPU through OSMesa -------------------------
+if ! ldconfig -p 2>/dev/null | grep libOSMesa >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    log "installing libosmesa6 (CPU OpenGL for the synthetic data renderer)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libosmesa6 >/dev/null
+  else
+    log "WARNING: libOSMesa not found and cannot apt-get it here; install libosmesa6 (Debian/Ubuntu) to generate data"
+  fi
+fi
+
+# --- virtual environment ------------------------------------------------------------
+if [ ! -x "$VENV/bin/python" ]; then
+  if base_torch=$(torch_ok "$PY"); then
+    log "$PY already has torch $base_torch: creating $VENV with --system-site-packages to reuse it"
+    "$PY" -m venv --system-site-packages "$VENV"
+  else
+    log "creating $VENV"
+    "$PY" -m venv "$VENV"
+  fi
+fi
+VPY="$VENV/bin/python"
+PIP=("$VPY" -m pip --disable-pip-version-check -q)
+
+# --- fast path: nothing changed since the last successful install ------------------------
+stamp_src=$(cat "$ROOT/pyproject.toml" "$ROOT/tools/install.sh" | sha256sum | cut -c1-16)
+if [ -f "$VENV/.futureseg-installed" ] && [ "$(cat "$VENV/.futureseg-installed")" = "$stamp_src" ] \
+   && "$VPY" -c "import mmcv._ext, mmseg, futureseg" 2>/dev/null; then
+  log "up to date ($VENV)"
+  exit 0
+fi
+
+# --- torch ----------------------------------------------------------------------------
+if have=$(torch_ok "$VPY"); then
+  log "torch $have is already installed: keeping it (not reinstalling)"
+else
+  log "installing torch==$TORCH_PIN torchvision==$TORCHVISION_PIN"
+  "${PIP[@]}" install "torch==$TORCH_PIN" "torchvision==$TORCHVISION_PIN"
+fi
+TORCH_TAG=$("$VPY" -c "import torch,sys; print(f'{torch.__version__}-cuda{torch.version.cuda or \"none\"}-py{sys.version_info[0]}{sys.version_info[1]}')")
+FORCE_CUDA=${FORCE_CUDA:-0}
+if "$VPY" -c "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then FORCE_CUDA=1; fi
+TORCH_TAG="$TORCH_TAG-ops$([ "$FORCE_CUDA" = 1 ] && echo cuda || echo cpu)-$(uname -m)"
+
+# --- mmcv with compiled ops -----------------------------------------------------------------
+if "$VPY" -c "import mmcv, mmcv._ext, sys; sys.exit(mmcv.__version__ != '$MMCV_PIN')" 2>/dev/null; then
+  log "mmcv $MMCV_PIN with ops already installed"
+else
+  WHEEL_DIR="$CACHE/wheels/mmcv-$MMCV_PIN-torch$TORCH_TAG"
+  wheel=$(ls "$WHEEL_DIR"/mmcv-*.whl 2>/dev/null | head -1 || true)
+  if [ -z "$wheel" ]; then
+    log "building mmcv $MMCV_PIN with compiled ops for torch $TORCH_TAG (once; ~15 min on 2 cores)"
+    build=$(mktemp -d)
+    trap 'rm -rf "$build"' EXIT
+    # mmcv's setup.py imports pkg_resources (setuptools < 70) and torch (no build isolation).
+    "${PIP[@]}" install "setuptools<70" wheel ninja
+    "${PIP[@]}" download "mmcv==$MMCV_PIN" --no-deps --no-binary :all: --no-build-isolation -d "$build"
+    tar xzf "$build/mmcv-$MMCV_PIN.tar.gz" -C "$build"
+    # torch 2.14's headers need C++20; mmcv 2.1.0 asks for C++14/17.
+    sed -i -e 's/std=c++1[47]/std=c++20/g' -e 's#/std:c++1[47]#/std:c++20#g' "$build/mmcv-$MMCV_PIN/setup.py"
+    (cd "$build/mmcv-$MMCV_PIN" && MMCV_WITH_OPS=1 FORCE_CUDA=$FORCE_CUDA MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+      "$VPY" -m pip wheel --no-build-isolation --no-deps -w "$build/dist" . ) > "$build/build.log" 2>&1 \
+      || { tail -40 "$build/build.log"; log "mmcv build failed (log above)"; exit 1; }
+    mkdir -p "$WHEEL_DIR"
+    built=$(ls "$build"/dist/mmcv-*.whl)
+    # copy then rename: a killed run never leaves a half wheel in the cache
+    cp "$built" "$WHEEL_DIR/.partial" && mv "$WHEEL_DIR/.partial" "$WHEEL_DIR/$(basename "$built")"
+    wheel="$WHEEL_DIR/$(basename "$built")"
+    log "cached $wheel"
+    # torch itself requires a current setuptools; the old one was only for this build
+    "${PIP[@]}" install "setuptools>=77"
+  else
+    log "reusing cached $wheel"
+  fi
+  "${PIP[@]}" install "$wheel"
+fi
+
+# --- futureseg and the rest ------------------------------------------------------------
+log "installing futureseg (editable) and its pinned dependencies"
+"${PIP[@]}" install -e "$ROOT[dev]"
+"$VPY" -c "import mmcv._ext, mmseg.models, futureseg" \
+  || { log "import check failed"; exit 1; }
+echo "$stamp_src" > "$VENV/.futureseg-installed"
+log "done: $("$VPY" -c 'import torch,mmcv,mmseg,mmengine;print(f"torch {torch.__version__}, mmcv {mmcv.__version__}, mmengine {mmengine.__version__}, mmseg {mmseg.__version__}")')"
