@@ -1,0 +1,43 @@
+"""Config handling shared by tools/train.py and tools/test.py."""
+import os
+import os.path as osp
+
+from mmengine.config import Config
+
+
+def load_config(path, cfg_options=None, work_dir=None, launcher='none'):
+    """Read a config as mmsegmentation's tools do, with errors that name the file.
+
+    work_dir priority: command line > config > ``work_dirs/<config name>``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file not found: {path}')
+    cfg = Config.fromfile(path)
+    cfg.launcher = launcher
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(path))[0])
+    return cfg
+
+
+def set_local_rank_env(local_rank):
+    """torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK itself."""
+    os.environ.setdefault('LOCAL_RANK', str(local_rank))
+
+
+def init_cpu_distributed(launcher, cfg):
+    """Start a gloo process group on machines without CUDA.
+
+    MMEngine's ``init_dist`` always calls ``torch.cuda.set_device``, so a CPU run under
+    torchrun (CPU clusters, and our multi-process tests) must create the group first;
+    MMEngine then finds it initialised and only wraps the model.
+    """
+    import torch
+    import torch.distributed as dist
+    if launcher != 'pytorch' or torch.cuda.is_available() or dist.is_initialized():
+        return
+    dist.init_process_group(backend='gloo')
+    cfg.setdefault('model_wrapper_cfg', dict(type='MMDistributedDataParallel'))

@@ -1,0 +1,60 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
+import argparse
+import os.path as osp
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from futureseg.registry import RUNNERS
+from futureseg.utils import register_all_modules
+from futureseg.utils.cli import init_cpu_distributed, load_config, set_local_rank_env
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a futureseg model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and evaluation results')
+    parser.add_argument('--out', help='dump the raw predictions to this pickle file')
+    parser.add_argument('--show-dir', help='directory where painted predictions are saved')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value (e.g. test_dataloader.batch_size=4)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    set_local_rank_env(args.local_rank)
+    return args
+
+
+def enable_show_dir(cfg, show_dir):
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise ValueError('--show-dir needs a `visualization` hook in default_hooks; '
+                         f'{cfg.filename} has none')
+    hook['draw'] = True
+    hook['show_dir'] = show_dir
+
+
+def main():
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    cfg.load_from = args.checkpoint
+    if args.show_dir:
+        enable_show_dir(cfg, args.show_dir)
+    if args.out:
+        evaluator = cfg.test_evaluator
+        dump = dict(type='DumpResults', out_file_path=args.out)
+        cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, (list, tuple))
+                              else [evaluator]) + [dump]
+    init_cpu_distributed(args.launcher, cfg)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

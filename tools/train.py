@@ -1,0 +1,64 @@
+"""Train a futureseg model: ``python tools/train.py CONFIG [options]``."""
+import argparse
+import logging
+import os.path as osp
+
+from mmengine.config import DictAction
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+from futureseg.registry import RUNNERS
+from futureseg.utils import register_all_modules
+from futureseg.utils.cli import init_cpu_distributed, load_config, set_local_rank_env
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a futureseg model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume training: without a value from the latest checkpoint in the work dir, '
+        'with a value from that checkpoint')
+    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value (e.g. train_cfg.max_epochs=2)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    set_local_rank_env(args.local_rank)
+    return args
+
+
+def enable_amp(cfg):
+    if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+        print_log('AMP is already enabled in the config.', logger='current', level=logging.WARNING)
+        return
+    if cfg.optim_wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
+        raise ValueError('--amp needs optim_wrapper.type OptimWrapper, got '
+                         f'{cfg.optim_wrapper.type}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
+def main():
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    if args.amp:
+        enable_amp(cfg)
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(f'--resume checkpoint not found: {args.resume}')
+        cfg.resume, cfg.load_from = True, args.resume
+    init_cpu_distributed(args.launcher, cfg)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
