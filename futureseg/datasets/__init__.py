@@ -1,0 +1,1 @@
+# components are added here by the issues that build them

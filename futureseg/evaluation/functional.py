@@ -1,0 +1,44 @@
+"""The competition score as plain functions (numpy or torch), one global confusion matrix.
+
+``jaccard_index(confusion)`` equals ``torchmetrics.JaccardIndex(task='multiclass',
+num_classes=49)`` on the stacked masks: per-class IoU from one confusion matrix over the whole
+split, macro average with background included, classes absent from both prediction and target
+left out of the average.
+"""
+import numpy as np
+
+from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
+
+
+def confusion_matrix(pred, target, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):
+    """(num_classes, num_classes) counts, rows = target, columns = prediction.
+
+    Target pixels equal to ``ignore_index`` or outside [0, num_classes) are skipped; a
+    prediction outside the range is an error (a model bug, not a data problem).
+    """
+    pred = np.asarray(pred).ravel().astype(np.int64)
+    target = np.asarray(target).ravel().astype(np.int64)
+    if pred.shape != target.shape:
+        raise ValueError(f'prediction and target sizes differ: {pred.shape} vs {target.shape}')
+    keep = (target != ignore_index) & (target >= 0) & (target < num_classes)
+    pred, target = pred[keep], target[keep]
+    if pred.size and (pred.min() < 0 or pred.max() >= num_classes):
+        raise ValueError(f'predicted class ids must lie in [0, {num_classes}), got '
+                         f'[{pred.min()}, {pred.max()}]')
+    return np.bincount(target * num_classes + pred,
+                       minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+def per_class_iou(confusion):
+    """IoU per class; NaN for classes absent from both prediction and target."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    inter = np.diag(confusion)
+    union = confusion.sum(0) + confusion.sum(1) - inter
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return np.where(union > 0, inter / union, np.nan)
+
+
+def jaccard_index(confusion):
+    """Macro-average IoU over the classes present in prediction or target."""
+    iou = per_class_iou(confusion)
+    return float(np.nanmean(iou)) if np.isfinite(iou).any() else float('nan')
