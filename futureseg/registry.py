@@ -35,41 +35,57 @@ from mmengine.registry import Registry
 
 SCOPE = 'futureseg'
 
-RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope=SCOPE, locations=['futureseg.engine'])
-LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope=SCOPE, locations=['futureseg.engine'])
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['futureseg.engine'])
-LOG_PROCESSORS = Registry(
-    'log processor', parent=MMENGINE_LOG_PROCESSORS, scope=SCOPE, locations=['futureseg.engine'])
-OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, scope=SCOPE, locations=['futureseg.engine'])
-OPTIM_WRAPPERS = Registry(
-    'optim wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope=SCOPE, locations=['futureseg.engine'])
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor', parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope=SCOPE,
-    locations=['futureseg.engine'])
-PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, scope=SCOPE, locations=['futureseg.engine'])
 
-DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=['futureseg.datasets'])
-DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope=SCOPE, locations=['futureseg.datasets'])
-TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE, locations=['futureseg.datasets'])
+def _build_in_prefix_scope(parent_build_func):
+    """Build ``type='mmseg.X'`` entirely in the mmseg scope.
 
-MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE, locations=['futureseg.models'])
-MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope=SCOPE, locations=['futureseg.models'])
-WEIGHT_INITIALIZERS = Registry(
-    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope=SCOPE, locations=['futureseg.models'])
-TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, scope=SCOPE, locations=['futureseg.models'])
+    MMEngine resolves the prefix for X itself, but the components X builds in its
+    ``__init__`` (e.g. ASPPHead's default CrossEntropyLoss) would be looked up in the default
+    scope (futureseg) and not be found. Turning the prefix into ``_scope_`` switches the
+    default scope for the whole subtree, as OpenMMLab's own configs do by hand.
+    """
 
-METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['futureseg.evaluation'])
-EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, scope=SCOPE, locations=['futureseg.evaluation'])
+    def build(cfg, registry, *args, **kwargs):
+        obj_type = cfg.get('type') if isinstance(cfg, dict) else None
+        if isinstance(obj_type, str) and '.' in obj_type and '_scope_' not in cfg:
+            prefix, name = obj_type.split('.', 1)
+            if prefix != registry.scope and registry._get_root_registry()._search_child(prefix):
+                cfg = cfg.copy()
+                cfg['type'], cfg['_scope_'] = name, prefix
+        return parent_build_func(cfg, registry, *args, **kwargs)
 
-VISUALIZERS = Registry(
-    'visualizer', parent=MMENGINE_VISUALIZERS, scope=SCOPE, locations=['futureseg.visualization'])
-VISBACKENDS = Registry(
-    'vis_backend', parent=MMENGINE_VISBACKENDS, scope=SCOPE, locations=['futureseg.visualization'])
+    return build
 
-INFERENCERS = Registry('inferencer', parent=MMENGINE_INFERENCERS, scope=SCOPE, locations=['futureseg.apis'])
+
+def _child(name, parent, locations):
+    return Registry(name, parent=parent, scope=SCOPE, locations=locations,
+                    build_func=_build_in_prefix_scope(parent.build_func))
+
+RUNNERS = _child('runner', MMENGINE_RUNNERS, ['futureseg.engine'])
+LOOPS = _child('loop', MMENGINE_LOOPS, ['futureseg.engine'])
+HOOKS = _child('hook', MMENGINE_HOOKS, ['futureseg.engine'])
+LOG_PROCESSORS = _child('log processor', MMENGINE_LOG_PROCESSORS, ['futureseg.engine'])
+OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, ['futureseg.engine'])
+OPTIM_WRAPPERS = _child('optim wrapper', MMENGINE_OPTIM_WRAPPERS, ['futureseg.engine'])
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor', MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, ['futureseg.engine'])
+PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS, ['futureseg.engine'])
+
+DATASETS = _child('dataset', MMENGINE_DATASETS, ['futureseg.datasets'])
+DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS, ['futureseg.datasets'])
+TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, ['futureseg.datasets'])
+
+MODELS = _child('model', MMENGINE_MODELS, ['futureseg.models'])
+MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS, ['futureseg.models'])
+WEIGHT_INITIALIZERS = _child('weight initializer', MMENGINE_WEIGHT_INITIALIZERS, ['futureseg.models'])
+TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, ['futureseg.models'])
+
+METRICS = _child('metric', MMENGINE_METRICS, ['futureseg.evaluation'])
+EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, ['futureseg.evaluation'])
+
+VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS, ['futureseg.visualization'])
+VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, ['futureseg.visualization'])
+
+INFERENCERS = _child('inferencer', MMENGINE_INFERENCERS, ['futureseg.apis'])
 
 # futureseg's own registries (no MMEngine parent).
 FILTERS = Registry('data-cleaning filter', scope=SCOPE, locations=['futureseg.datasets'])

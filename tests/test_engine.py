@@ -63,8 +63,11 @@ def test_train_checkpoint_resume(tmp_path):
     run_tool('tools/train.py', cfg, '--work-dir', work)
     ckpt2 = osp.join(work, 'epoch_2.pth')
     assert osp.isfile(ckpt2)
-    run_tool('tools/train.py', cfg, '--work-dir', work, '--resume',
-             '--cfg-options', 'train_cfg.max_epochs=4', 'custom_hooks=[dict(type="RecordResumedState")]')
+    resume_cfg = tmp_path / 'resume_cfg.py'  # same run, plus a hook that records the resumed state
+    resume_cfg.write_text(f"_base_ = [{osp.join(ROOT, cfg)!r}]\n"
+                          "custom_hooks = [dict(type='RecordResumedState')]\n")
+    run_tool('tools/train.py', str(resume_cfg), '--work-dir', work, '--resume',
+             '--cfg-options', 'train_cfg.max_epochs=4')
     # the hook saved what the runner held right after resuming
     seen = torch.load(osp.join(work, 'resumed_state.pth'), weights_only=True)
     from mmengine.runner.checkpoint import CheckpointLoader
@@ -91,6 +94,15 @@ class NotAllowed:
     pass
 
 
+class SneakyGetattr:
+    """Pickles as getattr(HistoryBuffer, '__init__'): getattr is only allowed for the
+    buffer's statistic methods."""
+
+    def __reduce__(self):
+        from mmengine.logging.history_buffer import HistoryBuffer
+        return getattr, (HistoryBuffer, '__init__')
+
+
 def test_checkpoint_with_forbidden_type_fails_clearly(tmp_path):
     from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -99,6 +111,10 @@ def test_checkpoint_with_forbidden_type_fails_clearly(tmp_path):
     torch.save({'state_dict': {}, 'meta': {'payload': NotAllowed()}}, path)
     with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
         CheckpointLoader.load_checkpoint(path)
+    sneaky = str(tmp_path / 'sneaky.pth')
+    torch.save({'meta': {'x': SneakyGetattr()}}, sneaky)
+    with pytest.raises(UnsafeCheckpointError, match='sneaky.pth'):
+        CheckpointLoader.load_checkpoint(sneaky)
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         CheckpointLoader.load_checkpoint(str(tmp_path / 'missing.pth'))
     truncated = tmp_path / 'trunc.pth'

@@ -58,6 +58,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 VPY="$VENV/bin/python"
 PIP=("$VPY" -m pip --disable-pip-version-check -q)
+pip_install() {  # quiet pip; drops the noise of find-links folders that do not exist here
+  "${PIP[@]}" install "$@" 2>&1 | { grep -v 'is ignored: it is neither a file nor a directory' || true; }
+  return "${PIPESTATUS[0]}"
+}
 
 # --- fast path: nothing changed since the last successful install ------------------------
 stamp_src=$(cat "$ROOT/pyproject.toml" "$ROOT/tools/install.sh" | sha256sum | cut -c1-16)
@@ -72,7 +76,7 @@ if have=$(torch_ok "$VPY"); then
   log "torch $have is already installed: keeping it (not reinstalling)"
 else
   log "installing torch==$TORCH_PIN torchvision==$TORCHVISION_PIN"
-  "${PIP[@]}" install "torch==$TORCH_PIN" "torchvision==$TORCHVISION_PIN"
+  pip_install "torch==$TORCH_PIN" "torchvision==$TORCHVISION_PIN"
 fi
 TORCH_TAG=$("$VPY" -c "import torch,sys; print(f'{torch.__version__}-cuda{torch.version.cuda or \"none\"}-py{sys.version_info[0]}{sys.version_info[1]}')")
 FORCE_CUDA=${FORCE_CUDA:-0}
@@ -90,7 +94,7 @@ else
     build=$(mktemp -d)
     trap 'rm -rf "$build"' EXIT
     # mmcv's setup.py imports pkg_resources (setuptools < 70) and torch (no build isolation).
-    "${PIP[@]}" install "setuptools<70" wheel ninja
+    pip_install "setuptools<70" wheel ninja
     "${PIP[@]}" download "mmcv==$MMCV_PIN" --no-deps --no-binary :all: --no-build-isolation -d "$build"
     tar xzf "$build/mmcv-$MMCV_PIN.tar.gz" -C "$build"
     # torch 2.14's headers need C++20; mmcv 2.1.0 asks for C++14/17.
@@ -105,17 +109,18 @@ else
     wheel="$WHEEL_DIR/$(basename "$built")"
     log "cached $wheel"
     # torch itself requires a current setuptools; the old one was only for this build
-    "${PIP[@]}" install "setuptools>=77"
+    pip_install "setuptools>=77"
   else
     log "reusing cached $wheel"
   fi
-  "${PIP[@]}" install "$wheel"
+  pip_install "$wheel"
 fi
 
 # --- futureseg and the rest ------------------------------------------------------------
 log "installing futureseg (editable) and its pinned dependencies"
-"${PIP[@]}" install -e "$ROOT[dev]"
+pip_install -e "$ROOT[dev]"
 "$VPY" -c "import mmcv._ext, mmseg.models, futureseg" \
   || { log "import check failed"; exit 1; }
 echo "$stamp_src" > "$VENV/.futureseg-installed"
-log "done: $("$VPY" -c 'import torch,mmcv,mmseg,mmengine;print(f"torch {torch.__version__}, mmcv {mmcv.__version__}, mmengine {mmengine.__version__}, mmseg {mmseg.__version__}")')"
+versions=$("$VPY" -c 'import torch, mmcv, mmseg, mmengine; print("torch", torch.__version__, "mmcv", mmcv.__version__, "mmengine", mmengine.__version__, "mmseg", mmseg.__version__)')
+log "done: $versions"

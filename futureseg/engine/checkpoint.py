@@ -32,10 +32,23 @@ def _numpy_globals():
     return allowed
 
 
+def _history_buffer_getattr(obj, name):
+    """Stands in for ``getattr`` while unpickling, for HistoryBuffer's statistic methods only.
+
+    A pickled HistoryBuffer names its statistic methods as ``getattr(HistoryBuffer, 'mean')``;
+    allowing the real ``getattr`` would open attribute access on anything unpickled.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
 def checkpoint_safe_globals():
     """Every non-tensor type that an MMEngine checkpoint written by futureseg holds."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    return [HistoryBuffer, *_numpy_globals()]
+    HistoryBuffer()  # registers the default statistic methods
+    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'), *_numpy_globals()]
 
 
 def allow_mmengine_checkpoint_types():

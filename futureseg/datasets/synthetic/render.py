@@ -64,19 +64,19 @@ def scene_to_mjcf(scene, width, height):
 <mujoco model="futureseg_scene">
   <option timestep="{PHYSICS_TIMESTEP}" gravity="0 0 -9.81"/>
   <visual>
-    <headlight ambient="0.5 0.5 0.51" diffuse="0.2 0.2 0.2" specular="0.15 0.15 0.15"/>
+    <headlight ambient="0.42 0.42 0.42" diffuse="0.26 0.26 0.26" specular="0.15 0.15 0.15"/>
     <quality shadowsize="512" offsamples="4"/>
-    <map znear="0.2" zfar="80" fogstart="9" fogend="45" shadowclip="7"/>
-    <rgba fog="0.5 0.5 0.54 1" haze="0.5 0.5 0.55 1"/>
+    <map znear="0.2" zfar="80" fogstart="6" fogend="40" shadowclip="7"/>
+    <rgba fog="0.36 0.36 0.38 1" haze="0.36 0.36 0.38 1"/>
     <global offwidth="{width}" offheight="{height}"/>
   </visual>
   <asset>
-    <material name="floor" rgba="0.66 0.66 0.67 1" specular="0" shininess="0"/>
+    <material name="floor" rgba="0.7 0.69 0.68 1" specular="0" shininess="0"/>
     {' '.join(materials)}
   </asset>
   <worldbody>
     <light directional="true" pos="{lx} {ly} {lz}" dir="{ldir[0]:.4f} {ldir[1]:.4f} {ldir[2]:.4f}"
-           diffuse="0.4 0.4 0.4" specular="0.6 0.6 0.6" castshadow="true"/>
+           diffuse="0.24 0.24 0.24" specular="0.6 0.6 0.6" castshadow="true"/>
     <light directional="true" pos="5 -5 8" dir="-0.4 0.4 -1" diffuse="0.08 0.08 0.08"
            specular="0.1 0.1 0.1" castshadow="false"/>
     <geom name="floor" type="plane" size="80 80 0.1" material="floor" friction="0 0 0"
@@ -103,7 +103,7 @@ class MujocoSceneRenderer:
         vignette_strength: darkening of the image corners (the course frames have a slight one).
     """
 
-    def __init__(self, width=240, height=160, vignette_strength=0.18):
+    def __init__(self, width=240, height=160, vignette_strength=0.08):
         import mujoco
         self.mujoco = mujoco
         self.width, self.height = width, height

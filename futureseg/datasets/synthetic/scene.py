@@ -46,13 +46,13 @@ class CLEVRERSceneSampler:
                  moving_prob=0.6,
                  speed=(1.5, 4.0),
                  entry_speed=(2.0, 4.0),
-                 object_radius=0.35,
+                 object_radius=0.4,
                  num_frames=22,
                  frame_dt=0.08,
                  camera_pos=(7.5, -6.5, 5.3),
                  camera_target=(0.0, 0.0, 0.0),
                  camera_jitter=0.25,
-                 fovy=36.0,
+                 fovy=34.0,
                  light_jitter=0.5):
         lo, hi = num_objects
         if not 1 <= lo <= hi <= len(SHAPES) * len(MATERIALS) * len(COLORS):
@@ -183,7 +183,7 @@ class CLEVRERSceneSampler:
                 yaw=round(float(rng.uniform(0, np.pi / 2)), 6),
                 velocity=[round(float(vel[0]), 6), round(float(vel[1]), 6)],
             ))
-        light = (np.array([-3.0, -4.0, 10.0]) + rng.uniform(-1, 1, 3) * self.light_jitter)
+        light = (np.array([0.0, -9.0, 6.0]) + rng.uniform(-1, 1, 3) * self.light_jitter)
         return dict(
             num_frames=self.num_frames,
             frame_dt=self.frame_dt,

@@ -89,6 +89,11 @@ class SyntheticVideoWriter:
         self._sampler = None
         self._renderer = None
 
+    def __getstate__(self):  # sent to worker processes without the built sampler/renderer
+        state = self.__dict__.copy()
+        state['_sampler'] = state['_renderer'] = None
+        return state
+
     # Built lazily so that each worker process builds its own (OpenGL contexts don't fork).
     @property
     def sampler(self):
@@ -184,7 +189,9 @@ class SyntheticVideoWriter:
                 self.write_video(split, vid)
                 bar and bar.update()
         else:
-            ctx = mp.get_context('fork')
+            # spawn, not fork: a parent that has rendered holds OSMesa's threads and locks,
+            # and a forked child would deadlock on them
+            ctx = mp.get_context('spawn')
             with ctx.Pool(workers, initializer=_init_worker, initargs=(self, )) as pool:
                 for _ in pool.imap_unordered(_write_in_worker, todo, chunksize=1):
                     bar and bar.update()
