@@ -135,3 +135,21 @@ def test_cli_errors_name_the_problem(tmp_path):
     assert proc.returncode != 0 and 'ToyRegresor' in proc.stderr
     proc = run_tool('tools/test.py', 'tests/fixtures/toy_train.py', str(tmp_path / 'none.pth'), check=False)
     assert proc.returncode != 0 and 'none.pth' in proc.stderr
+
+
+def test_dist_train_two_cpu_processes(tmp_path):
+    """tools/dist_train.sh runs MMEngine's DDP under torchrun; on CPU over gloo."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES
+    env = dict(os.environ, PYTHON=sys.executable, PORT='29517',
+               PYTHONPATH=os.pathsep.join([ROOT, FIXTURES]))
+    work = str(tmp_path / 'dist')
+    proc = subprocess.run(['bash', 'tools/dist_train.sh', 'tests/fixtures/toy_train.py', '2',
+                           '--work-dir', work], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'Distributed training: True' in proc.stdout + proc.stderr
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))

@@ -40,4 +40,8 @@ def init_cpu_distributed(launcher, cfg):
     if launcher != 'pytorch' or torch.cuda.is_available() or dist.is_initialized():
         return
     dist.init_process_group(backend='gloo')
-    cfg.setdefault('model_wrapper_cfg', dict(type='MMDistributedDataParallel'))
+    # MMEngine passes device_ids=[LOCAL_RANK], which DDP refuses for CPU modules
+    wrapper = dict(type='MMDistributedDataParallel')
+    wrapper.update(cfg.get('model_wrapper_cfg') or {})
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
