@@ -183,7 +183,7 @@ class CLEVRERSceneSampler:
                 yaw=round(float(rng.uniform(0, np.pi / 2)), 6),
                 velocity=[round(float(vel[0]), 6), round(float(vel[1]), 6)],
             ))
-        light = (np.array([0.0, -9.0, 6.0]) + rng.uniform(-1, 1, 3) * self.light_jitter)
+        light = (np.array([-1.0, -6.0, 10.0]) + rng.uniform(-1, 1, 3) * self.light_jitter)
         return dict(
             num_frames=self.num_frames,
             frame_dt=self.frame_dt,
