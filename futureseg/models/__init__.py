@@ -1,1 +1,3 @@
-# components are added here by the issues that build them
+from .data_preprocessor import VideoDataPreprocessor, stack_field
+
+__all__ = ['VideoDataPreprocessor', 'stack_field']

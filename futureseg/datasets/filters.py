@@ -1,0 +1,56 @@
+"""Data-cleaning filters (FILTERS registry): keep or drop a video from its masks.
+
+A filter is a callable ``filter(masks, info) -> bool`` (True keeps the video), where
+``masks`` is the (T, H, W) uint8 mask of the video (ground truth or pseudo-labels, chosen by
+the dataset's ``mask_source``) and ``info`` the video's data info. Add your own with
+``@FILTERS.register_module()`` in a plugin package.
+"""
+import numpy as np
+
+from futureseg.registry import FILTERS
+from .metainfo import NUM_CLASSES
+
+
+def object_pixel_counts(masks):
+    """(T, NUM_CLASSES) pixel count of each class in each frame; background column zeroed."""
+    counts = np.stack([np.bincount(m.ravel(), minlength=256)[:NUM_CLASSES] for m in masks])
+    counts[:, 0] = 0
+    return counts
+
+
+@FILTERS.register_module()
+class NoNewObjects:
+    """Keeps videos where no object appears after the input frames: the classes of frames
+    ``num_input_frames+1 ..`` are a subset of those of frames ``1 .. num_input_frames``
+    (the winners' data cleaning, stage 5).
+
+    Config keys: num_input_frames (int, default 11), min_pixels (int, default 1): a class
+    counts as present in a frame from this many pixels on (pseudo-labels have speckles).
+    """
+
+    def __init__(self, num_input_frames=11, min_pixels=1):
+        self.num_input_frames = num_input_frames
+        self.min_pixels = min_pixels
+
+    def __call__(self, masks, info=None):
+        present = object_pixel_counts(masks) >= self.min_pixels
+        seen = present[:self.num_input_frames].any(0)
+        later = present[self.num_input_frames:].any(0)
+        return not bool((later & ~seen).any())
+
+
+@FILTERS.register_module()
+class MinObjects:
+    """Keeps videos with at least ``min_objects`` distinct objects in the chosen frames.
+
+    Config keys: min_objects (int, default 1), frames (``(start, stop)`` frame-index bounds,
+    default all frames).
+    """
+
+    def __init__(self, min_objects=1, frames=(0, None)):
+        self.min_objects = min_objects
+        self.frames = slice(*frames)
+
+    def __call__(self, masks, info=None):
+        present = object_pixel_counts(masks[self.frames]).any(0)
+        return int(present.sum()) >= self.min_objects

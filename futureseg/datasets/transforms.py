@@ -1,0 +1,189 @@
+"""Transforms (TRANSFORMS registry) for video samples and single frames.
+
+A video sample's arrays: ``input_frames`` (Ti, H, W, 3) uint8 RGB, ``target_frames``
+(To, H, W, 3), ``gt_masks`` (To, H, W) uint8 class ids (255 ignore) and optionally
+``input_masks`` (Ti, H, W). Spatial transforms apply the same change to all of them.
+"""
+import os.path as osp
+
+import cv2
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+from mmengine.structures import BaseDataElement
+
+from futureseg.registry import TRANSFORMS
+from .frame_cache import FrameCache
+from .layout import DataError, load_frame, sanitize_mask
+
+FRAME_KEYS = ('input_frames', 'target_frames')
+MASK_KEYS = ('gt_masks', 'input_masks')
+_CACHES = {}  # per process: cache_dir -> FrameCache (memmaps opened once)
+
+
+def _cache(results):
+    cache_dir = results.get('cache_dir')
+    if cache_dir is None:
+        return None
+    if cache_dir not in _CACHES:
+        _CACHES[cache_dir] = FrameCache(cache_dir)
+    return _CACHES[cache_dir]
+
+
+def read_frames(results, indices):
+    """(len(indices), H, W, 3) uint8 frames of the sample's video, from the cache if any."""
+    cache = _cache(results)
+    if cache is not None:
+        return np.ascontiguousarray(cache.frames[results['cache_index'], indices])
+    frames = [load_frame(osp.join(results['video_dir'], f'image_{k}.png')) for k in indices]
+    shapes = {f.shape for f in frames}
+    if len(shapes) > 1:
+        raise DataError(f'{results["video_dir"]}: frames differ in size {sorted(shapes)}')
+    return np.stack(frames)
+
+
+
+
+def read_masks(results, indices, frame_size=None):
+    """(len(indices), H, W) uint8 masks (ids >= 49 -> 255), from the cache if it has them."""
+    cache = _cache(results)
+    if cache is not None and results.get('cache_has_masks'):
+        return np.ascontiguousarray(cache.masks[results['cache_index'], indices])
+    path = results['mask_path']
+    if not osp.isfile(path):
+        raise DataError(f'missing mask: {path}')
+    try:
+        mask = np.load(path, mmap_mode='r', allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise DataError(f'corrupt or unreadable mask {path}: {err}') from err
+    num_frames = results.get('num_frames')
+    if mask.ndim != 3 or (num_frames and mask.shape[0] != num_frames) or (
+            frame_size is not None and tuple(mask.shape[1:]) != tuple(frame_size)):
+        want = f'({num_frames}, {frame_size[0]}, {frame_size[1]})' if frame_size else f'({num_frames}, H, W)'
+        raise DataError(f'mask {path} has shape {mask.shape}, expected {want}')
+    return sanitize_mask(np.asarray(mask[indices]), path)
+
+
+@TRANSFORMS.register_module()
+class LoadVideo(BaseTransform):
+    """Loads what the dataset's ``mode`` asks for (or what is set here explicitly).
+
+    Config keys:
+        input_frames (tuple): (start, stop) of the input frames, default (0, num_input_frames).
+        target_frames (tuple | None): frames to predict; default by mode: frames/future_masks
+            (num_input_frames, num_frames), last_mask (num_frames - 1, num_frames).
+        load_target_frames (bool | None): load RGB targets (default: only in 'frames' mode).
+        load_masks (bool | None): load target masks (default: future_masks / last_mask modes).
+        load_input_masks (bool): also load the masks of the input frames (e.g. for NOS
+            evaluation with true known objects, or mask-space models). Default False.
+    """
+
+    def __init__(self, input_frames=None, target_frames=None, load_target_frames=None,
+                 load_masks=None, load_input_masks=False):
+        self.input_frames = input_frames
+        self.target_frames = target_frames
+        self.load_target_frames = load_target_frames
+        self.load_masks = load_masks
+        self.load_input_masks = load_input_masks
+
+    def transform(self, results):
+        mode = results.get('mode', 'future_masks')
+        n_in, n_all = results.get('num_input_frames', 11), results.get('num_frames', 22)
+        inputs = list(range(*(self.input_frames or (0, n_in))))
+        targets = self.target_frames or ((n_all - 1, n_all) if mode == 'last_mask' else (n_in, n_all))
+        targets = list(range(*targets))
+        load_rgb = self.load_target_frames if self.load_target_frames is not None else mode == 'frames'
+        load_masks = self.load_masks if self.load_masks is not None else mode in ('future_masks', 'last_mask')
+
+        frame_ids = inputs + (targets if load_rgb else [])
+        frames = read_frames(results, frame_ids)
+        results['input_frames'] = frames[:len(inputs)]
+        if load_rgb:
+            results['target_frames'] = frames[len(inputs):]
+        size = frames.shape[1:3]
+        if load_masks or self.load_input_masks:
+            mask_ids = (inputs if self.load_input_masks else []) + (targets if load_masks else [])
+            masks = read_masks(results, mask_ids, size)
+            if self.load_input_masks:
+                results['input_masks'] = masks[:len(inputs)]
+            if load_masks:
+                results['gt_masks'] = masks[len(inputs) if self.load_input_masks else 0:]
+        results['input_frame_ids'], results['target_frame_ids'] = inputs, targets
+        results['ori_shape'] = results['img_shape'] = tuple(size)
+        return results
+
+
+@TRANSFORMS.register_module()
+class ResizeVideo(BaseTransform):
+    """Resizes every frame (bilinear) and mask (nearest) to ``scale`` = (height, width)."""
+
+    def __init__(self, scale):
+        self.scale = tuple(scale)
+
+    def transform(self, results):
+        h, w = self.scale
+        for key in FRAME_KEYS:
+            if key in results:
+                results[key] = np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR)
+                                         for f in results[key]])
+        for key in MASK_KEYS:
+            if key in results:
+                results[key] = np.stack([cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST)
+                                         for m in results[key]])
+        results['img_shape'] = (h, w)
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomVideoFlip(BaseTransform):
+    """Flips all frames and masks of a sample horizontally together, with probability ``prob``."""
+
+    def __init__(self, prob=0.5):
+        self.prob = prob
+
+    def transform(self, results):
+        flip = np.random.rand() < self.prob
+        results['flip'] = bool(flip)
+        if flip:
+            for key in FRAME_KEYS + MASK_KEYS:
+                if key in results:
+                    results[key] = np.ascontiguousarray(results[key][:, :, ::-1])
+        return results
+
+
+class VideoDataSample(BaseDataElement):
+    """One video's targets and meta: fields ``target_frames`` (To, 3, H, W) uint8,
+    ``gt_masks`` (To, H, W) long, ``input_masks`` (Ti, H, W) long, and after inference
+    ``pred_masks``; metainfo video_id, split, frame ids, shapes, flip."""
+
+
+@TRANSFORMS.register_module()
+class PackVideoInputs(BaseTransform):
+    """Packs ``inputs`` (Ti, 3, H, W) uint8 and a ``VideoDataSample``."""
+
+    META_KEYS = ('video_id', 'video_dir', 'split', 'input_frame_ids', 'target_frame_ids',
+                 'ori_shape', 'img_shape', 'flip')
+
+    def transform(self, results):
+        sample = VideoDataSample(metainfo={k: results[k] for k in self.META_KEYS if k in results})
+        if 'target_frames' in results:
+            sample.target_frames = torch.from_numpy(results['target_frames']).permute(0, 3, 1, 2).contiguous()
+        for key in MASK_KEYS:
+            if key in results:
+                setattr(sample, key, torch.from_numpy(results[key].astype(np.int64)))
+        inputs = torch.from_numpy(results['input_frames']).permute(0, 3, 1, 2).contiguous()
+        return dict(inputs=inputs, data_samples=sample)
+
+
+@TRANSFORMS.register_module()
+class LoadFrameAndMask(BaseTransform):
+    """Loads one frame (RGB) and its mask for the frame segmenter, from the cache or the files,
+    into mmseg's ``img`` / ``gt_seg_map`` fields."""
+
+    def transform(self, results):
+        k = results['frame_index']
+        results['img'] = read_frames({**results, 'video_dir': osp.dirname(results['img_path'])}, [k])[0]
+        results['gt_seg_map'] = read_masks(results, [k], results['img'].shape[:2])[0]
+        results['seg_fields'].append('gt_seg_map')
+        results['img_shape'] = results['ori_shape'] = results['img'].shape[:2]
+        return results

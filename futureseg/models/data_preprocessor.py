@@ -1,0 +1,52 @@
+"""Batches video samples on the model's device and normalises their frames."""
+from typing import Optional, Sequence
+
+import torch
+from mmengine.model import BaseDataPreprocessor
+
+from futureseg.registry import MODELS
+
+
+@MODELS.register_module()
+class VideoDataPreprocessor(BaseDataPreprocessor):
+    """Stacks ``inputs`` to (B, T, 3, H, W) float, normalised as ``(x - mean) / std`` per
+    channel (0-255 scale; the defaults map to [0, 1]); target frames get the same
+    normalisation; masks are stacked to (B, T, H, W) long.
+
+    Config keys: mean, std (3 floats each, default (0, 0, 0) and (255, 255, 255)),
+    channels_last (bool): hand the model channels-last tensors (faster convs on GPUs).
+    """
+
+    def __init__(self, mean: Sequence[float] = (0., 0., 0.), std: Sequence[float] = (255., 255., 255.),
+                 channels_last: bool = False, non_blocking: bool = True):
+        super().__init__(non_blocking=non_blocking)
+        self.register_buffer('mean', torch.tensor(mean, dtype=torch.float32).view(1, 1, 3, 1, 1), False)
+        self.register_buffer('std', torch.tensor(std, dtype=torch.float32).view(1, 1, 3, 1, 1), False)
+        self.channels_last = channels_last
+
+    def normalize(self, frames: torch.Tensor) -> torch.Tensor:
+        return (frames.float() - self.mean) / self.std
+
+    def denormalize(self, frames: torch.Tensor) -> torch.Tensor:
+        """Back to 0-255 floats (for frame metrics and pictures)."""
+        return frames * self.std + self.mean
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        inputs = data['inputs']
+        inputs = torch.stack(inputs) if isinstance(inputs, (list, tuple)) else inputs
+        samples: Optional[list] = data.get('data_samples')
+        inputs = self.normalize(inputs)
+        if samples is not None and len(samples) and 'target_frames' in samples[0]:
+            for s in samples:
+                s.target_frames = self.normalize(s.target_frames[None])[0]
+        if self.channels_last:
+            b, t = inputs.shape[:2]
+            inputs = inputs.flatten(0, 1).contiguous(memory_format=torch.channels_last).view(
+                b, t, *inputs.shape[2:])
+        return dict(inputs=inputs, data_samples=samples)
+
+
+def stack_field(samples, name):
+    """(B, ...) tensor of one field of every data sample."""
+    return torch.stack([getattr(s, name) for s in samples])
