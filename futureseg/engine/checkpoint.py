@@ -2,8 +2,10 @@
 
 torch.load now defaults to ``weights_only=True``, and MMEngine 0.10.7 cannot resume its own
 checkpoints under it: they hold a few non-tensor objects (the message hub's
-``HistoryBuffer``, numpy arrays and scalars). Rather than switching the safety off, we allow
-exactly those types and keep refusing everything else, with an error that names the file.
+``HistoryBuffer``, numpy arrays and scalars, and functions pickled as ``getattr(Class, name)``:
+HistoryBuffer's statistic methods, OneCycle's annealing function). Rather than switching the
+safety off, we allow exactly those and keep refusing everything else, with an error that
+names the file.
 """
 import os.path as osp
 import pickle
@@ -32,23 +34,27 @@ def _numpy_globals():
     return allowed
 
 
-def _history_buffer_getattr(obj, name):
-    """Stands in for ``getattr`` while unpickling, for HistoryBuffer's statistic methods only.
-
-    A pickled HistoryBuffer names its statistic methods as ``getattr(HistoryBuffer, 'mean')``;
-    allowing the real ``getattr`` would open attribute access on anything unpickled.
-    """
+def _pickled_methods():
+    """Functions that MMEngine checkpoints name as ``getattr(Class, 'name')``: the message
+    hub's HistoryBuffer statistic methods and OneCycle's annealing function."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
+    HistoryBuffer()  # registers the default statistic methods
+    return {HistoryBuffer: set(HistoryBuffer._statistics_methods),
+            OneCycleParamScheduler: {'_annealing_cos', '_annealing_linear'}}
+
+
+def _restricted_getattr(obj, name):
+    """Stands in for ``getattr`` while unpickling, for the methods in ``_pickled_methods``
+    only: allowing the real ``getattr`` would open attribute access on anything unpickled."""
+    if name in _pickled_methods().get(obj, ()):
         return getattr(obj, name)
     raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
 
 
 def checkpoint_safe_globals():
-    """Every non-tensor type that an MMEngine checkpoint written by futureseg holds."""
-    from mmengine.logging.history_buffer import HistoryBuffer
-    HistoryBuffer()  # registers the default statistic methods
-    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr'), *_numpy_globals()]
+    """Every non-tensor type and function that an MMEngine checkpoint written by futureseg holds."""
+    return [*_pickled_methods(), (_restricted_getattr, 'builtins.getattr'), *_numpy_globals()]
 
 
 def allow_mmengine_checkpoint_types():

@@ -119,7 +119,10 @@ class SyntheticVideoWriter:
         return done
 
     def make_video(self, video_id):
-        """Sample, simulate and render one video: (scene, frames, masks)."""
+        """Sample, simulate and render one video: (scene, frames, masks).
+
+        Renders in this process; ``run`` keeps rendering out of the calling process.
+        """
         scene = self.sampler(video_rng(self.seed, video_id), self.width, self.height)
         out = self.renderer.render(scene)
         scene = _object_visibility(scene, out['masks'])
@@ -184,15 +187,12 @@ class SyntheticVideoWriter:
         if progress and todo:
             from mmengine.utils import ProgressBar
             bar = ProgressBar(len(todo))
-        if workers <= 1 or len(todo) <= 1:
-            for split, vid in todo:
-                self.write_video(split, vid)
-                bar and bar.update()
-        else:
-            # spawn, not fork: a parent that has rendered holds OSMesa's threads and locks,
-            # and a forked child would deadlock on them
+        if todo:
+            # Always in spawned worker processes: a process that has rendered with OSMesa
+            # crashes later inside torch (seen: torch.optim.Adam after rendering, torch
+            # 2.14.1+cu130), and a forked child of it would deadlock on OSMesa's locks.
             ctx = mp.get_context('spawn')
-            with ctx.Pool(workers, initializer=_init_worker, initargs=(self, )) as pool:
+            with ctx.Pool(max(1, workers), initializer=_init_worker, initargs=(self, )) as pool:
                 for _ in pool.imap_unordered(_write_in_worker, todo, chunksize=1):
                     bar and bar.update()
         if bar is not None:

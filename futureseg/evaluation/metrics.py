@@ -1,0 +1,139 @@
+"""Metrics (METRICS registry): the competition Jaccard and frame-prediction quality."""
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+from prettytable import PrettyTable
+
+from futureseg.datasets.metainfo import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES
+from futureseg.registry import METRICS
+from .functional import jaccard_index, per_class_iou
+
+
+def confusion_matrix_torch(pred, target, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):
+    """Confusion matrix (rows target, columns prediction) on the tensors' device."""
+    pred, target = pred.reshape(-1).long(), target.reshape(-1).long()
+    keep = (target != ignore_index) & (target >= 0) & (target < num_classes)
+    idx = target[keep] * num_classes + pred[keep].clamp(0, num_classes - 1)
+    return torch.bincount(idx, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+
+
+@METRICS.register_module()
+class FutureSegJaccard(BaseMetric):
+    """The competition score: ``torchmetrics.JaccardIndex(task='multiclass', num_classes=49)``
+    over the whole split, from one confusion matrix (computed on the model's device per batch;
+    MMEngine gathers the per-batch matrices from all processes).
+
+    Also reports pixel accuracy, per-class IoU (logged as a table) and, when the samples carry
+    ``input_masks`` (the true masks of frames 1-11), the pooled IoU of objects already seen in
+    frames 1-11 vs objects first appearing later.
+
+    Config keys: pred_key ('pred_masks'), gt_key ('gt_masks'), frame (-1: the last predicted
+    frame, i.e. frame 22; None: every predicted frame), num_classes (49), ignore_index (255),
+    print_table (True), prefix.
+    """
+    default_prefix = 'future'
+
+    def __init__(self, pred_key='pred_masks', gt_key='gt_masks', frame: Optional[int] = -1,
+                 num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX, print_table=True,
+                 collect_device='cpu', prefix=None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.pred_key, self.gt_key, self.frame = pred_key, gt_key, frame
+        self.num_classes, self.ignore_index, self.print_table = num_classes, ignore_index, print_table
+
+    def _select(self, masks):
+        return masks if self.frame is None else masks[[self.frame]]
+
+    def process(self, data_batch, data_samples: Sequence):
+        for s in data_samples:
+            s = s.to_dict() if hasattr(s, 'to_dict') else s
+            pred, gt = self._select(s[self.pred_key]), self._select(s[self.gt_key].to(s[self.pred_key].device))
+            cm = confusion_matrix_torch(pred, gt, self.num_classes, self.ignore_index)
+            result = dict(cm=cm.cpu().numpy())
+            if 'input_masks' in s:
+                result.update(self._seen_new(pred, gt, s['input_masks'].to(pred.device)))
+            self.results.append(result)
+
+    def _seen_new(self, pred, gt, input_masks):
+        """Intersections and unions of seen / new object classes of one video."""
+        seen = torch.zeros(self.num_classes, dtype=torch.bool, device=pred.device)
+        ids = input_masks[input_masks < self.num_classes].unique()
+        seen[ids.long()] = True
+        seen[0] = False
+        valid = gt != self.ignore_index
+        out = {}
+        classes = torch.unique(torch.cat([pred[valid], gt[valid]])).long()
+        classes = classes[classes > 0]
+        for name, chosen in (('seen', classes[seen[classes]]), ('new', classes[~seen[classes]])):
+            inter = union = 0
+            for c in chosen.tolist():
+                p, t = (pred == c) & valid, (gt == c) & valid
+                inter += int((p & t).sum())
+                union += int((p | t).sum())
+            out[f'{name}_inter'], out[f'{name}_union'] = inter, union
+        return out
+
+    def compute_metrics(self, results):
+        cm = np.sum([r['cm'] for r in results], axis=0)
+        metrics = dict(jaccard=jaccard_index(cm), pixel_acc=float(np.trace(cm) / max(cm.sum(), 1)))
+        if results and 'seen_union' in results[0]:
+            for name in ('seen', 'new'):
+                union = sum(r[f'{name}_union'] for r in results)
+                metrics[f'{name}_iou'] = sum(r[f'{name}_inter'] for r in results) / union if union else float('nan')
+        if self.print_table:
+            iou = per_class_iou(cm)
+            table = PrettyTable(['class', 'IoU', 'pixels (true)'])
+            for c in np.flatnonzero(np.isfinite(iou)):
+                table.add_row([CLASS_NAMES[c] if c < len(CLASS_NAMES) else c, f'{iou[c]:.4f}', int(cm[c].sum())])
+            MMLogger.get_current_instance().info('per-class IoU:\n' + table.get_string())
+        return metrics
+
+
+def _gaussian_window(size=11, sigma=1.5, channels=3, device=None):
+    x = torch.arange(size, dtype=torch.float32, device=device) - size // 2
+    g = torch.exp(-x ** 2 / (2 * sigma ** 2))
+    g = (g / g.sum())[:, None] @ (g / g.sum())[None, :]
+    return g.expand(channels, 1, size, size).contiguous()
+
+
+def ssim(x, y, data_range=1.0):
+    """Mean SSIM of image batches (N, C, H, W) with an 11x11 Gaussian window (Wang et al.)."""
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    w = _gaussian_window(channels=x.shape[1], device=x.device)
+    conv = lambda z: F.conv2d(z, w, groups=x.shape[1])  # noqa: E731
+    mu_x, mu_y = conv(x), conv(y)
+    sxx, syy, sxy = conv(x * x) - mu_x ** 2, conv(y * y) - mu_y ** 2, conv(x * y) - mu_x * mu_y
+    s = ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x ** 2 + mu_y ** 2 + c1) * (sxx + syy + c2))
+    return s.mean((1, 2, 3))
+
+
+@METRICS.register_module()
+class FramePredictionMetric(BaseMetric):
+    """MSE, MAE, PSNR and SSIM of predicted frames, on the [0, 1] scale, averaged over frames.
+
+    Needs samples with ``pred_frames`` (0-255) and ``target_frames`` (as normalised by the
+    model's data preprocessor; give the same ``mean`` / ``std`` here, default [0, 1] scaling).
+    """
+    default_prefix = 'frames'
+
+    def __init__(self, mean=(0., 0., 0.), std=(255., 255., 255.), collect_device='cpu', prefix=None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.mean = torch.tensor(mean).view(1, 3, 1, 1)
+        self.std = torch.tensor(std).view(1, 3, 1, 1)
+
+    def process(self, data_batch, data_samples):
+        for s in data_samples:
+            s = s.to_dict() if hasattr(s, 'to_dict') else s
+            pred = s['pred_frames'].float().cpu() / 255.
+            target = (s['target_frames'].float().cpu() * self.std + self.mean) / 255.
+            mse = ((pred - target) ** 2).mean((1, 2, 3))
+            self.results.append(dict(
+                mse=float(mse.mean()), mae=float((pred - target).abs().mean()),
+                psnr=float((10 * torch.log10(1 / mse.clamp_min(1e-10))).mean()),
+                ssim=float(ssim(pred, target).mean())))
+
+    def compute_metrics(self, results):
+        return {k: float(np.mean([r[k] for r in results])) for k in ('mse', 'mae', 'psnr', 'ssim')}

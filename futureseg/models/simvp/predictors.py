@@ -1,0 +1,186 @@
+"""SimVP models: the frame predictor (pre-training) and the future-mask predictor."""
+import copy
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModel
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
+from futureseg.registry import MODELS
+from ..data_preprocessor import stack_field
+
+
+class SimVPBase(BaseModel):
+    """Encoder -> translator -> decoder over (B, T, C, H, W) videos.
+
+    Config keys:
+        encoder, translator, decoder (dict): MODELS configs. The translator's
+            ``in_channels`` defaults to ``num_input_frames * encoder.hid_S``.
+        num_input_frames (int): 11.
+        pretrained (dict, optional): ``dict(checkpoint=PATH, key_map={'encoder.': 'encoder.',
+            'translator.': 'translator.'})`` (no loading while checkpoint is None) copies the weights whose keys start with a source
+            prefix into the matching target prefix after initialisation, and logs which keys
+            were loaded, which are new and which were left out.
+        data_preprocessor (dict): default ``VideoDataPreprocessor``.
+    """
+
+    def __init__(self, encoder: dict, translator: dict, decoder: dict, num_input_frames: int = 11,
+                 pretrained: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
+                 init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor or dict(type='VideoDataPreprocessor'),
+                         init_cfg=init_cfg)
+        self.num_input_frames = num_input_frames
+        self.encoder = MODELS.build(encoder)
+        translator = copy.deepcopy(translator)
+        translator.setdefault('in_channels', num_input_frames * encoder.get('hid_S', 64))
+        self.translator = MODELS.build(translator)
+        self.decoder = MODELS.build(decoder)
+        self.pretrained = pretrained
+
+    def init_weights(self):
+        super().init_weights()
+        if self.pretrained and self.pretrained.get('checkpoint'):
+            self.load_pretrained(**self.pretrained)
+
+    def load_pretrained(self, checkpoint, key_map=None, map_location='cpu'):
+        """Copy matching weights from a checkpoint; returns (loaded, new, unused) key lists."""
+        key_map = key_map or {'encoder.': 'encoder.', 'translator.': 'translator.'}
+        ckpt = _load_checkpoint(checkpoint, map_location=map_location)
+        src = ckpt.get('state_dict', ckpt)
+        own = self.state_dict()
+        mapped, unused = {}, []
+        for key, value in src.items():
+            key = key[7:] if key.startswith('module.') else key
+            for s, t in key_map.items():
+                if key.startswith(s):
+                    target = t + key[len(s):]
+                    if target in own and own[target].shape == value.shape:
+                        mapped[target] = value
+                    else:
+                        unused.append(key)
+                    break
+            else:
+                unused.append(key)
+        own.update(mapped)
+        self.load_state_dict(own)
+        new = sorted(k for k in own if k not in mapped)
+        logger = MMLogger.get_current_instance()
+        logger.info(f'loaded {len(mapped)} tensors from {checkpoint} ({", ".join(key_map.values())}); '
+                    f'{len(new)} new (e.g. {", ".join(new[:3])}); {len(unused)} left out'
+                    + (f' (e.g. {", ".join(unused[:3])})' if unused else ''))
+        return sorted(mapped), new, unused
+
+    def encode_translate(self, inputs):
+        """(B, T, C, H, W) -> translated latents (B, T, hid_S, h, w) and skips (B, T, hid_S, H', W')."""
+        b, t = inputs.shape[:2]
+        if t != self.num_input_frames:
+            raise ValueError(f'the model takes {self.num_input_frames} input frames, got {t}')
+        latent, skip = self.encoder(inputs.flatten(0, 1))
+        hid = self.translator(latent.reshape(b, -1, *latent.shape[2:]))
+        return hid.reshape(b, t, *latent.shape[1:]), skip.reshape(b, t, *skip.shape[1:])
+
+    def decode(self, hid, skip, steps=None):
+        """Decode the chosen output steps (all by default) -> (B, len(steps), C_out, H, W)."""
+        if steps is not None:
+            hid, skip = hid[:, steps], skip[:, steps]
+        b, t = hid.shape[:2]
+        out = self.decoder(hid.flatten(0, 1), skip.flatten(0, 1))
+        return out.reshape(b, t, *out.shape[1:])
+
+
+@MODELS.register_module()
+class SimVPFramePredictor(SimVPBase):
+    """Frames 1-11 -> frames 12-22, MSE loss (stage 1, self-supervised pre-training).
+
+    Extra config keys: ddr_weight (float): weight of TAU's differential divergence
+    regularisation (0 = off; TAU uses 0.1), ddr_tau (0.1).
+    """
+
+    def __init__(self, *args, ddr_weight: float = 0., ddr_tau: float = 0.1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ddr_weight, self.ddr_tau = ddr_weight, ddr_tau
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        hid, skip = self.encode_translate(inputs)
+        pred = self.decode(hid, skip)
+        if mode == 'tensor':
+            return pred
+        if mode == 'loss':
+            target = stack_field(data_samples, 'target_frames')
+            losses = dict(loss_mse=F.mse_loss(pred, target))
+            if self.ddr_weight:
+                losses['loss_ddr'] = self.ddr_weight * differential_divergence(pred, target, self.ddr_tau)
+            return losses
+        if mode == 'predict':
+            frames = self.data_preprocessor.denormalize(pred).clamp(0, 255)
+            for s, f in zip(data_samples, frames):
+                s.pred_frames = f
+            return data_samples
+        raise ValueError(f'unknown mode {mode!r}')
+
+
+def differential_divergence(pred, target, tau=0.1, eps=1e-12):
+    """TAU's differential divergence regularisation between frame differences."""
+    b, t = pred.shape[:2]
+    if t <= 2:
+        return pred.new_zeros(())
+    gp = F.softmax((pred[:, 1:] - pred[:, :-1]).reshape(b, t - 1, -1) / tau, -1)
+    gt = F.softmax((target[:, 1:] - target[:, :-1]).reshape(b, t - 1, -1) / tau, -1)
+    return (gp * torch.log(gp / (gt + eps) + eps)).mean()
+
+
+@MODELS.register_module()
+class SimVPMaskPredictor(SimVPBase):
+    """Frames 1-11 -> class logits of future frames (stage 4, future segmentation).
+
+    Extra config keys:
+        output (str): 'last' decodes only the last step (frame 22), 'all' the 11 future
+            frames. Decoding one step instead of 11 saves most of the decoder's time.
+        num_classes (int): 49; the decoder's ``out_channels`` is set to it.
+        class_weight (list | None): per-class CE weights; ``background_weight`` (0.6) is a
+            shortcut that weights class 0 and leaves the others at 1.
+        ignore_index (int): 255.
+        loss_weight (float): 1.0.
+    """
+
+    def __init__(self, *args, output='last', num_classes=NUM_CLASSES, class_weight=None,
+                 background_weight=0.6, ignore_index=IGNORE_INDEX, loss_weight=1.0, **kwargs):
+        if output not in ('last', 'all'):
+            raise ValueError(f"output must be 'last' or 'all', got {output!r}")
+        kwargs['decoder'] = dict(kwargs['decoder'], out_channels=num_classes)
+        super().__init__(*args, **kwargs)
+        self.output, self.num_classes, self.ignore_index = output, num_classes, ignore_index
+        if class_weight is None:
+            class_weight = [background_weight] + [1.0] * (num_classes - 1)
+        if len(class_weight) != num_classes:
+            raise ValueError(f'class_weight has {len(class_weight)} entries for {num_classes} classes')
+        self.register_buffer('class_weight', torch.tensor(class_weight, dtype=torch.float32), False)
+        self.loss_weight = loss_weight
+
+    def logits(self, inputs):
+        hid, skip = self.encode_translate(inputs)
+        steps = [hid.shape[1] - 1] if self.output == 'last' else None
+        return self.decode(hid, skip, steps)  # (B, To, K, H, W)
+
+    def loss_from_logits(self, logits, gt):
+        if gt.shape[1] != logits.shape[1]:
+            gt = gt[:, -logits.shape[1]:]  # e.g. 11 future masks loaded, last one predicted
+        loss = F.cross_entropy(logits.flatten(0, 1), gt.flatten(0, 1), weight=self.class_weight,
+                               ignore_index=self.ignore_index)
+        return dict(loss_ce=self.loss_weight * loss)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        logits = self.logits(inputs)
+        if mode == 'tensor':
+            return logits
+        if mode == 'loss':
+            return self.loss_from_logits(logits, stack_field(data_samples, 'gt_masks'))
+        if mode == 'predict':
+            pred = logits.argmax(2)
+            for s, p in zip(data_samples, pred):
+                s.pred_masks = p
+            return data_samples
+        raise ValueError(f'unknown mode {mode!r}')

@@ -1,0 +1,119 @@
+"""SimVP: faithful sizes, training, loading pre-trained weights, the train tool end to end."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+
+from conftest import ROOT, run_tool
+from futureseg.datasets import FutureSegVideoDataset
+from futureseg.registry import MODELS
+from futureseg.utils import register_all_modules
+
+register_all_modules()
+
+TINY = dict(encoder=dict(type='SimVPEncoder', in_channels=3, hid_S=8, N_S=2),
+            translator=dict(type='IncepUTranslator', hid_T=16, N_T=2),
+            decoder=dict(type='SimVPDecoder', hid_S=8, N_S=2))
+
+
+def count(m):
+    return sum(p.numel() for p in m.parameters())
+
+
+@pytest.mark.parametrize('translator, published', [
+    ('IncepUTranslator', 58.0e6), ('GSTATranslator', 46.8e6), ('TAUTranslator', 44.7e6)])
+def test_parameter_counts_match_openstl(translator, published):
+    """Moving MNIST settings (10x1x64x64, hid_S 64, hid_T 512, N_S 4, N_T 8) vs OpenSTL's table."""
+    model = MODELS.build(dict(
+        type='SimVPFramePredictor', num_input_frames=10,
+        encoder=dict(type='SimVPEncoder', in_channels=1, hid_S=64, N_S=4),
+        translator=dict(type=translator, hid_T=512, N_T=8),
+        decoder=dict(type='SimVPDecoder', out_channels=1, hid_S=64, N_S=4)))
+    assert abs(count(model) - published) / published < 0.01
+    out = model(torch.zeros(1, 10, 1, 64, 64))
+    assert out.shape == (1, 10, 1, 64, 64)
+
+
+def _batch(root, mode, n=2):
+    ds = FutureSegVideoDataset(data_root=root, mode=mode, pipeline=[dict(type='LoadVideo'),
+                                                                    dict(type='PackVideoInputs')])
+    return pseudo_collate([ds[i] for i in range(n)])
+
+
+@pytest.mark.parametrize('translator', ['IncepUTranslator', 'GSTATranslator', 'TAUTranslator'])
+def test_frame_predictor_loss_falls(tiny_dataset, translator):
+    torch.manual_seed(0)
+    cfg = dict(type='SimVPFramePredictor', **TINY, ddr_weight=0.1 if translator == 'TAUTranslator' else 0)
+    cfg['translator'] = dict(type=translator, hid_T=16, N_T=2)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    batch = _batch(tiny_dataset, 'frames')
+    losses = []
+    for _ in range(25):
+        data = model.data_preprocessor(batch, training=True)
+        loss = sum(model(**data, mode='loss').values())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0], losses
+
+
+def test_mask_predictor_decodes_only_what_is_needed(tiny_dataset):
+    last = MODELS.build(dict(type='SimVPMaskPredictor', output='last', **TINY))
+    full = MODELS.build(dict(type='SimVPMaskPredictor', output='all', **TINY))
+    full.load_state_dict(last.state_dict())
+    x = torch.rand(2, 11, 3, 64, 96)
+    a, b = last(x), full(x)
+    assert a.shape == (2, 1, 49, 64, 96) and b.shape == (2, 11, 49, 64, 96)
+    assert torch.allclose(a[:, 0], b[:, -1], atol=1e-5)
+    batch = _batch(tiny_dataset, 'future_masks')  # 11 masks: 'last' trains on frame 22's
+    data = last.data_preprocessor(batch, training=True)
+    assert last(**data, mode='loss')['loss_ce'].isfinite()
+    out = last(**last.data_preprocessor(_batch(tiny_dataset, 'last_mask')), mode='predict')
+    assert out[0].pred_masks.shape == (1, 64, 96)
+    with pytest.raises(ValueError, match='class_weight'):
+        MODELS.build(dict(type='SimVPMaskPredictor', class_weight=[1.0] * 3, **TINY))
+
+
+def test_pretrained_encoder_loads_into_mask_predictor(tmp_path):
+    frame = MODELS.build(dict(type='SimVPFramePredictor', **TINY))
+    frame.init_weights()
+    with torch.no_grad():
+        for p in frame.parameters():
+            p.add_(torch.randn_like(p))  # as if trained: nothing equals a fresh init by chance
+    ckpt = str(tmp_path / 'frame.pth')
+    torch.save(dict(state_dict=frame.state_dict(), meta=dict(epoch=1)), ckpt)
+    seg = MODELS.build(dict(type='SimVPMaskPredictor', **TINY,
+                            pretrained=dict(checkpoint=ckpt)))
+    seg.init_weights()
+    for name, p in seg.encoder.state_dict().items():
+        assert torch.equal(p, frame.encoder.state_dict()[name]), name
+    for name, p in seg.translator.state_dict().items():
+        assert torch.equal(p, frame.translator.state_dict()[name]), name
+    for name, p in seg.decoder.dec.state_dict().items():
+        assert not torch.equal(p, frame.decoder.dec.state_dict()[name]), name
+    loaded, new, unused = seg.load_pretrained(ckpt)
+    assert all(k.startswith(('encoder.', 'translator.')) for k in loaded)
+    assert 'decoder.readout.weight' in new and 'decoder.readout.weight' in unused
+
+
+def test_swapping_the_translator_by_config_inheritance():
+    for name, kind in (('simvp_seg_gsta.py', 'GSTATranslator'), ('simvp_seg_tau.py', 'TAUTranslator')):
+        cfg = Config.fromfile(osp.join(ROOT, 'configs', name))
+        assert cfg.model.translator == dict(type=kind, hid_T=512, N_T=8)
+        assert cfg.model.type == 'SimVPMaskPredictor'
+
+
+def test_train_tool_runs_simvp_seg(tiny_dataset, tmp_path):
+    work = str(tmp_path / 'work')
+    run_tool('tools/train.py', 'tests/fixtures/simvp_seg_tiny.py', '--work-dir', work,
+             '--cfg-options', f'train_dataloader.dataset.data_root={tiny_dataset}',
+             f'val_dataloader.dataset.data_root={tiny_dataset}')
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+    out = run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny.py', osp.join(work, 'epoch_2.pth'),
+                   '--work-dir', work, '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}')
+    assert 'future/jaccard' in out.stdout
