@@ -90,7 +90,7 @@ else
   WHEEL_DIR="$CACHE/wheels/mmcv-$MMCV_PIN-torch$TORCH_TAG"
   wheel=$(ls "$WHEEL_DIR"/mmcv-*.whl 2>/dev/null | head -1 || true)
   if [ -z "$wheel" ]; then
-    log "building mmcv $MMCV_PIN with compiled ops for torch $TORCH_TAG (once; ~15 min on 2 cores)"
+    log "building mmcv $MMCV_PIN with compiled ops for torch $TORCH_TAG (once; ~10 min on 2 cores)"
     build=$(mktemp -d)
     trap 'rm -rf "$build"' EXIT
     # mmcv's setup.py imports pkg_resources (setuptools < 70) and torch (no build isolation).

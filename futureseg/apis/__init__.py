@@ -1,1 +1,4 @@
-# components are added here by the issues that build them
+from .pseudo_label import (StalePseudoLabelsError, segment_frames, weights_sha256,
+                           write_pseudo_labels)
+
+__all__ = ['StalePseudoLabelsError', 'segment_frames', 'weights_sha256', 'write_pseudo_labels']

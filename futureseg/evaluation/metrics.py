@@ -31,8 +31,9 @@ class FutureSegJaccard(BaseMetric):
     ``input_masks`` (the true masks of frames 1-11), the pooled IoU of objects already seen in
     frames 1-11 vs objects first appearing later.
 
-    Config keys: pred_key ('pred_masks'), gt_key ('gt_masks'), frame (-1: the last predicted
-    frame, i.e. frame 22; None: every predicted frame), num_classes (49), ignore_index (255),
+    Config keys: pred_key ('pred_masks'), gt_key ('gt_masks'); for mmseg's segmenters
+    'pred_sem_seg' / 'gt_sem_seg'; frame (-1: the last predicted frame, i.e. frame 22; None:
+    every predicted frame), num_classes (49), ignore_index (255),
     print_table (True), prefix.
     """
     default_prefix = 'future'
@@ -47,10 +48,16 @@ class FutureSegJaccard(BaseMetric):
     def _select(self, masks):
         return masks if self.frame is None else masks[[self.frame]]
 
+    @staticmethod
+    def _masks(sample, key):
+        value = sample[key]
+        return value['data'] if isinstance(value, dict) else value  # mmseg's PixelData -> (1, H, W)
+
     def process(self, data_batch, data_samples: Sequence):
         for s in data_samples:
             s = s.to_dict() if hasattr(s, 'to_dict') else s
-            pred, gt = self._select(s[self.pred_key]), self._select(s[self.gt_key].to(s[self.pred_key].device))
+            pred = self._masks(s, self.pred_key)
+            pred, gt = self._select(pred), self._select(self._masks(s, self.gt_key).to(pred.device))
             cm = confusion_matrix_torch(pred, gt, self.num_classes, self.ignore_index)
             result = dict(cm=cm.cpu().numpy())
             if 'input_masks' in s:

@@ -1,1 +1,3 @@
-# components are added here by the issues that build them
+from .nos import NewObjectSuppression, attribute_distance
+
+__all__ = ['NewObjectSuppression', 'attribute_distance']

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader
 from futureseg.datasets import FutureSegVideoDataset, build_frame_cache
 from futureseg.datasets.frame_cache import cache_dir_for
 from futureseg.datasets.synthetic import SyntheticVideoWriter
+from futureseg.utils import register_all_modules
 
 PIPELINES = {
     'future_masks': [dict(type='LoadVideo'), dict(type='PackVideoInputs')],
@@ -57,6 +58,7 @@ def main(argv=None):
         build_frame_cache(split_dir, progress=False)
         print(f'cache built in {time.perf_counter() - start:.1f} s')
 
+    register_all_modules()
     torch.set_num_threads(1)
     rows = []
     for source in ('png', 'cache'):

@@ -1,0 +1,100 @@
+"""Pseudo-labels: a trained frame segmenter labels every frame of unlabelled videos.
+
+Output: ``OUT/video_N/mask.npy`` ((T, H, W) uint8, the course mask format) plus
+``OUT/pseudo_labels.json`` recording the segmenter's weights hash. Each video is written to a
+temporary file and renamed, so a killed run leaves no half file; a rerun skips finished
+videos, and refuses to mix in labels from other weights (stale labels) unless told to
+start over.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import shutil
+
+import numpy as np
+import torch
+from mmengine.dist import get_dist_info
+from mmengine.logging import MMLogger
+
+from futureseg.datasets.layout import list_videos, load_frame
+
+META_FILE = 'pseudo_labels.json'
+
+
+class StalePseudoLabelsError(RuntimeError):
+    """The pseudo-label folder was written by a segmenter with other weights."""
+
+
+def weights_sha256(model):
+    """Hash of a model's weights (same for the in-training model and its checkpoint)."""
+    h = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+@torch.no_grad()
+def segment_frames(model, frames, batch_size=22):
+    """(N, H, W, 3) uint8 RGB frames -> (N, H, W) uint8 class ids with an mmseg segmenter."""
+    from mmseg.structures import SegDataSample
+    model.eval()
+    h, w = frames.shape[1:3]
+    out = []
+    for start in range(0, len(frames), batch_size):
+        chunk = frames[start:start + batch_size]
+        inputs = [torch.from_numpy(np.ascontiguousarray(f)).permute(2, 0, 1) for f in chunk]
+        samples = [SegDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
+                   for _ in chunk]
+        results = model.test_step(dict(inputs=inputs, data_samples=samples))
+        out += [r.pred_sem_seg.data[0].to(torch.uint8).cpu().numpy() for r in results]
+    return np.stack(out)
+
+
+def write_pseudo_labels(model, split_dir, out_dir, batch_size=22, overwrite=False, progress=True):
+    """Label every video of ``split_dir`` into ``out_dir``; with several processes, each
+    labels its share. Returns (written, skipped)."""
+    logger = MMLogger.get_current_instance()
+    model = getattr(model, 'module', model)
+    digest = weights_sha256(model)
+    rank, world = get_dist_info()
+    meta_path = osp.join(out_dir, META_FILE)
+    if osp.isfile(meta_path):
+        with open(meta_path) as f:
+            meta = json.load(f)
+        if meta.get('weights_sha256') != digest:
+            if not overwrite:
+                raise StalePseudoLabelsError(
+                    f'{out_dir} holds pseudo-labels from other segmenter weights '
+                    f'({meta.get("weights_sha256", "?")[:12]} vs {digest[:12]}, written from '
+                    f'{meta.get("checkpoint")}); delete it or pass overwrite')
+            if rank == 0:
+                shutil.rmtree(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    if rank == 0 and not osp.isfile(meta_path):
+        with open(meta_path + '.tmp', 'w') as f:
+            json.dump(dict(weights_sha256=digest, split_dir=osp.abspath(split_dir)), f, indent=1)
+        os.replace(meta_path + '.tmp', meta_path)
+    videos = [v for k, v in enumerate(list_videos(split_dir)) if k % world == rank]
+    todo = [(vid, path) for vid, path in videos
+            if not osp.isfile(osp.join(out_dir, f'video_{vid}', 'mask.npy'))]
+    bar = None
+    if progress and todo:
+        from mmengine.utils import ProgressBar
+        bar = ProgressBar(len(todo))
+    for vid, path in todo:
+        n = len([x for x in os.listdir(path) if x.startswith('image_') and x.endswith('.png')])
+        frames = np.stack([load_frame(osp.join(path, f'image_{k}.png')) for k in range(n)])
+        masks = segment_frames(model, frames, batch_size)
+        folder = osp.join(out_dir, f'video_{vid}')
+        os.makedirs(folder, exist_ok=True)
+        tmp = osp.join(folder, f'.mask.{os.getpid()}.tmp.npy')
+        np.save(tmp, masks)
+        os.replace(tmp, osp.join(folder, 'mask.npy'))
+        if bar:
+            bar.update()
+    if bar:
+        print()
+    logger.info(f'pseudo-labels: wrote {len(todo)}, kept {len(videos) - len(todo)} finished, in {out_dir}')
+    return len(todo), len(videos) - len(todo)

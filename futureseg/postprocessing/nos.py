@@ -1,0 +1,128 @@
+"""New Object Suppression (NOS): the winners' test-time clean-up of predicted masks.
+
+An object that the segmenter did not see in frames 1-11 rarely appears in a predicted frame 22
+for a good reason; more often the predictor hallucinated or mis-coloured a known object.
+
+Known objects = the classes seen in frames 1-11 (the segmenter's masks at test time, or true
+masks for reference). Two passes over the predicted mask:
+
+* pass 1, each region of an unknown class:
+  small (area < threshold): the class of a touching known neighbour, else background;
+  large: a touching known neighbour's class, else the known class with the closest
+  attributes (penalties colour 4, shape 2, material 1; lowest total wins).
+* pass 2, each region of a known class with area < threshold: background.
+
+A "region" is, by default, all the pixels of one class id (as in the winners' code, although
+their function is named after connected components); ``region='component'`` uses 4-connected
+components instead. Neighbours are 4-adjacent pixels of other non-background known classes;
+among several, the one sharing the longest border wins (ties: lower class id).
+"""
+import numpy as np
+from scipy import ndimage
+
+from futureseg.datasets.metainfo import NUM_CLASSES, attributes
+from futureseg.registry import POSTPROCESSORS
+
+_FOUR = ndimage.generate_binary_structure(2, 1)
+
+
+def attribute_distance(a, b, color=4, shape=2, material=1):
+    """Penalty between two object classes: sum of the weights of the attributes that differ."""
+    sa, ma, ca = attributes(a)
+    sb, mb, cb = attributes(b)
+    return color * (ca != cb) + shape * (sa != sb) + material * (ma != mb)
+
+
+def regions_of(mask, region):
+    """Label image (int32, 0 = background) and each region's class, for 'class' or 'component'."""
+    if region == 'class':
+        labels = mask.astype(np.int32)
+        labels[mask >= NUM_CLASSES] = 0
+        ids = np.unique(labels)
+        cls = np.zeros(max(NUM_CLASSES, labels.max() + 1), np.int64)
+        cls[ids] = ids
+        return labels, cls
+    if region != 'component':
+        raise ValueError(f"region must be 'class' or 'component', got {region!r}")
+    labels = np.zeros(mask.shape, np.int32)
+    cls = [0]
+    for c in np.unique(mask):
+        if c == 0 or c >= NUM_CLASSES:
+            continue
+        comp, n = ndimage.label(mask == c, structure=_FOUR)
+        labels[comp > 0] = comp[comp > 0] + len(cls) - 1
+        cls += [int(c)] * n
+    return labels, np.array(cls, np.int64)
+
+
+def adjacency(labels):
+    """{region: {neighbour region: shared border length}} over 4-adjacent pixel pairs."""
+    a = np.concatenate([labels[:, :-1].ravel(), labels[:-1, :].ravel()])
+    b = np.concatenate([labels[:, 1:].ravel(), labels[1:, :].ravel()])
+    diff = a != b
+    a, b = a[diff], b[diff]
+    pairs, counts = np.unique(np.stack([np.concatenate([a, b]), np.concatenate([b, a])]), axis=1,
+                              return_counts=True)
+    adj = {}
+    for (x, y), n in zip(pairs.T, counts):
+        adj.setdefault(int(x), {})[int(y)] = int(n)
+    return adj
+
+
+@POSTPROCESSORS.register_module()
+class NewObjectSuppression:
+    """NOS as described above.
+
+    Config keys:
+        area_threshold (int): 100 px, at ``reference_size``; scaled with the image area.
+        reference_size (tuple): (160, 240).
+        region (str): 'class' (default, the winners' behaviour) or 'component'.
+        color_penalty, shape_penalty, material_penalty: 4, 2, 1.
+        suppress_small_known (bool): pass 2 on (True).
+    """
+
+    def __init__(self, area_threshold=100, reference_size=(160, 240), region='class',
+                 color_penalty=4, shape_penalty=2, material_penalty=1, suppress_small_known=True):
+        self.area_threshold, self.reference_size = area_threshold, tuple(reference_size)
+        self.region = region
+        self.penalties = dict(color=color_penalty, shape=shape_penalty, material=material_penalty)
+        self.suppress_small_known = suppress_small_known
+        regions_of(np.zeros((1, 1), np.uint8), region)  # validates `region` at build time
+
+    def threshold_for(self, shape):
+        ref = self.reference_size[0] * self.reference_size[1]
+        return self.area_threshold * (shape[0] * shape[1]) / ref
+
+    def closest_known(self, cls, known):
+        return min(sorted(known), key=lambda k: attribute_distance(cls, k, **self.penalties))
+
+    def __call__(self, mask, known):
+        """mask: (H, W) class ids; known: iterable of known object class ids. Returns a new mask."""
+        mask = np.asarray(mask)
+        known = {int(k) for k in known if 0 < int(k) < NUM_CLASSES}
+        thr = self.threshold_for(mask.shape)
+        labels, cls = regions_of(mask, self.region)
+        area = np.bincount(labels.ravel(), minlength=len(cls))
+        adj = adjacency(labels)
+        new_cls = cls.copy()
+        unknown = [r for r in range(1, len(cls)) if area[r] and cls[r] not in known]
+        for r in sorted(unknown, key=lambda r: (cls[r], r)):
+            borders = {}
+            for nb, n in adj.get(r, {}).items():
+                c = int(new_cls[nb])
+                if c in known:
+                    borders[c] = borders.get(c, 0) + n
+            if borders:
+                new_cls[r] = min(borders, key=lambda c: (-borders[c], c))
+            elif area[r] < thr:
+                new_cls[r] = 0
+            elif known:
+                new_cls[r] = self.closest_known(int(cls[r]), known)
+        out = np.where(labels > 0, new_cls[labels], mask).astype(mask.dtype)
+        if self.suppress_small_known:
+            labels, cls = regions_of(out, self.region)
+            area = np.bincount(labels.ravel(), minlength=len(cls))
+            small = (area < thr) & np.isin(cls, list(known))
+            small[0] = False
+            out[small[labels]] = 0
+        return out

@@ -1,0 +1,152 @@
+"""The competition metric, the DeepLabV3 frame segmenter and pseudo-labels."""
+import json
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+from mmengine.config import Config
+from torchmetrics import JaccardIndex
+
+from conftest import ROOT, run_tool
+from futureseg.apis import StalePseudoLabelsError, write_pseudo_labels
+from futureseg.evaluation import FutureSegJaccard
+from futureseg.registry import DATASETS, MODELS
+from futureseg.utils import register_all_modules
+
+register_all_modules()
+
+
+def _samples(seed, n=6, h=20, w=30, classes=(0, 1, 5, 17, 48), ignore=0.0):
+    g = torch.Generator().manual_seed(seed)
+    cls = torch.tensor(classes)
+    out = []
+    for _ in range(n):
+        pred = cls[torch.randint(len(cls), (1, h, w), generator=g)]
+        gt = cls[torch.randint(len(cls), (1, h, w), generator=g)]
+        gt[torch.rand(1, h, w, generator=g) < ignore] = 255
+        out.append(dict(pred_masks=pred, gt_masks=gt))
+    return out
+
+
+def _ours(samples):
+    metric = FutureSegJaccard(print_table=False)
+    metric.process(None, samples)
+    return metric.compute_metrics(metric.results)['jaccard']
+
+
+def _torchmetrics(samples, ignore_index=None):
+    tm = JaccardIndex(task='multiclass', num_classes=49, ignore_index=ignore_index)
+    return float(tm(torch.cat([s['pred_masks'] for s in samples]), torch.cat([s['gt_masks'] for s in samples])))
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_jaccard_equals_torchmetrics(seed):
+    samples = _samples(seed, classes=tuple(range(49)))
+    assert _ours(samples) == pytest.approx(_torchmetrics(samples), abs=1e-6)
+
+
+def test_jaccard_with_absent_classes_and_ignore():
+    samples = _samples(3, classes=(0, 2, 9, 30))  # 45 classes absent from both
+    assert _ours(samples) == pytest.approx(_torchmetrics(samples), abs=1e-6)
+    # a class only in the prediction counts (IoU 0); only absent-from-both classes drop out
+    samples[0]['pred_masks'][0, 0, 0] = 44
+    assert _ours(samples) == pytest.approx(_torchmetrics(samples), abs=1e-6)
+    ignored = _samples(4, classes=(0, 2, 9, 30), ignore=0.2)
+    assert _ours(ignored) == pytest.approx(_torchmetrics(ignored, ignore_index=255), abs=1e-6)
+
+
+def test_seen_and_new_objects_breakdown():
+    gt = torch.zeros(1, 4, 4, dtype=torch.long)
+    gt[0, 0, 0], gt[0, 3, 3] = 5, 9                 # 5 seen before, 9 new
+    pred = gt.clone()
+    pred[0, 3, 3] = 0                               # the new object is missed
+    inputs = torch.zeros(11, 4, 4, dtype=torch.long)
+    inputs[3, 1, 1] = 5
+    metric = FutureSegJaccard(print_table=False)
+    metric.process(None, [dict(pred_masks=pred, gt_masks=gt, input_masks=inputs)])
+    res = metric.compute_metrics(metric.results)
+    assert res['seen_iou'] == 1.0 and res['new_iou'] == 0.0
+
+
+def _dist_worker(rank, world, port, out):
+    import torch.distributed as dist
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world)
+    samples = _samples(7, n=8, classes=tuple(range(49)))
+    metric = FutureSegJaccard(print_table=False)
+    metric.process(None, samples[rank::world])  # each process sees its half
+    res = metric.evaluate(len(samples))
+    if rank == 0:
+        with open(out, 'w') as f:
+            json.dump(res, f)
+    dist.destroy_process_group()
+
+
+def test_multi_process_accumulation_matches_single_process(tmp_path):
+    out = str(tmp_path / 'res.json')
+    mp.spawn(_dist_worker, args=(2, 29531, out), nprocs=2, join=True)
+    single = _ours(_samples(7, n=8, classes=tuple(range(49))))
+    assert json.load(open(out))['future/jaccard'] == pytest.approx(single, abs=1e-9)
+
+
+def test_segmenter_learns_its_training_frames(tiny_dataset, tmp_path):
+    work = str(tmp_path / 'seg')
+    opts = ['--cfg-options', f'train_dataloader.dataset.data_root={tiny_dataset}',
+            f'val_dataloader.dataset.data_root={tiny_dataset}', 'val_dataloader.dataset.split=train',
+            f'test_dataloader.dataset.data_root={tiny_dataset}', 'test_dataloader.dataset.split=train']
+    run_tool('tools/train.py', 'tests/fixtures/deeplabv3_tiny.py', '--work-dir', work, *opts, timeout=600)
+    ckpt = osp.join(work, 'iter_300.pth')
+    out = run_tool('tools/test.py', 'tests/fixtures/deeplabv3_tiny.py', ckpt, '--work-dir', work, *opts)
+    line = [l for l in out.stdout.splitlines() if 'seg/jaccard' in l][-1]
+    jaccard = float(line.split('seg/jaccard:')[1].split()[0])
+    assert jaccard > 0.3, line  # chance (all background) is about 0.02
+
+
+def _tiny_segmenter():
+    cfg = Config.fromfile(osp.join(ROOT, 'tests', 'fixtures', 'deeplabv3_tiny.py'))
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def test_pseudo_labels_written_resumed_refused_and_consumed(tiny_dataset, tmp_path):
+    torch.manual_seed(0)
+    model = _tiny_segmenter()
+    out = str(tmp_path / 'pseudo')
+    split = osp.join(tiny_dataset, 'train')
+    assert write_pseudo_labels(model, split, out, batch_size=11, progress=False) == (4, 0)
+    mask = np.load(osp.join(out, 'video_2', 'mask.npy'))
+    assert mask.shape == (22, 64, 96) and mask.dtype == np.uint8 and mask.max() < 49
+    # interrupted run: one video missing, a half-written temporary file left behind
+    os.remove(osp.join(out, 'video_3', 'mask.npy'))
+    open(osp.join(out, 'video_3', '.mask.123.tmp.npy'), 'wb').write(b'half')
+    assert write_pseudo_labels(model, split, out, progress=False) == (1, 3)
+    assert np.array_equal(np.load(osp.join(out, 'video_2', 'mask.npy')), mask)
+    # other weights: refused, unless overwriting
+    other = _tiny_segmenter()
+    with pytest.raises(StalePseudoLabelsError, match='other segmenter weights'):
+        write_pseudo_labels(other, split, out, progress=False)
+    assert write_pseudo_labels(other, split, out, overwrite=True, progress=False) == (4, 0)
+    # consumed by the pseudo-label training config
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'simvp_seg_pseudo.py'))
+    datasets = cfg.train_dataloader.dataset.datasets
+    datasets[0].data_root = tiny_dataset
+    datasets[1].update(data_root=tiny_dataset, split='train', mask_root=out)
+    ds = DATASETS.build(cfg.train_dataloader.dataset)
+    assert len(ds) == 8
+    sample = ds.datasets[1][0]
+    expected = np.load(osp.join(out, 'video_0', 'mask.npy'))[11:].astype(np.int64)
+    assert np.array_equal(sample['data_samples'].gt_masks.numpy(), expected if not sample['data_samples'].flip
+                          else expected[:, :, ::-1])
+
+
+def test_pseudo_label_tool(tiny_dataset, tmp_path):
+    model = _tiny_segmenter()
+    ckpt = str(tmp_path / 'seg.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
+    out = run_tool('tools/pseudo_label.py', 'tests/fixtures/deeplabv3_tiny.py', ckpt, tiny_dataset,
+                   '--split', 'val', '--out', str(tmp_path / 'pl'))
+    assert 'wrote 2 videos' in out.stdout
+    assert np.load(str(tmp_path / 'pl' / 'video_5' / 'mask.npy')).shape == (22, 64, 96)
