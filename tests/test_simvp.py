@@ -117,3 +117,30 @@ def test_train_tool_runs_simvp_seg(tiny_dataset, tmp_path):
     out = run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny.py', osp.join(work, 'epoch_2.pth'),
                    '--work-dir', work, '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}')
     assert 'future/jaccard' in out.stdout
+
+
+def test_channels_last_gives_the_same_predictions(tiny_dataset):
+    torch.manual_seed(0)
+    plain = MODELS.build(dict(type='SimVPMaskPredictor', **TINY))
+    fast = MODELS.build(dict(type='SimVPMaskPredictor', **TINY,
+                             data_preprocessor=dict(type='VideoDataPreprocessor', channels_last=True)))
+    fast.load_state_dict(plain.state_dict())
+    plain.eval(), fast.eval()
+    batch = _batch(tiny_dataset, 'last_mask')
+    data_fast = fast.data_preprocessor(batch)
+    assert data_fast['inputs'][:, 0].is_contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        a = plain(plain.data_preprocessor(_batch(tiny_dataset, 'last_mask'))['inputs'])
+        b = fast(data_fast['inputs'])
+    assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_amp_flag_switches_the_optimizer_wrapper():
+    """--amp turns OptimWrapper into AmpOptimWrapper (running it needs a GPU)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('train_tool', osp.join(ROOT, 'tools', 'train.py'))
+    train_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_tool)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'simvp_seg.py'))
+    train_tool.enable_amp(cfg)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.loss_scale == 'dynamic'

@@ -5,3 +5,10 @@ _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/adamw_poly_20k.py',
 ]
+# iteration-based logging and checkpoints, keeping the best val Jaccard
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=2,
+                    save_best='seg/jaccard', rule='greater'),
+)
+log_processor = dict(by_epoch=False)

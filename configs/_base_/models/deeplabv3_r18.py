@@ -1,10 +1,13 @@
 # DeepLabV3 frame segmenter (mmsegmentation's EncoderDecoder + ResNetV1c-18 + ASPP head, FCN
 # auxiliary head), 49 classes, trained from scratch (the course rules forbid outside weights;
 # a local file still loads: model.backbone.init_cfg=dict(type='Pretrained', checkpoint=PATH)).
-# Everything under type='mmseg.EncoderDecoder' is built in mmsegmentation's scope.
+# `_scope_='mmseg'` builds the whole model in mmsegmentation's scope (the runner builds
+# models from MMEngine's root registry, so the `mmseg.` prefix alone would not reach the
+# components EncoderDecoder builds itself).
 norm_cfg = dict(type='BN', requires_grad=True)  # SyncBN for multi-GPU runs
 model = dict(
-    type='mmseg.EncoderDecoder',
+    type='EncoderDecoder',
+    _scope_='mmseg',
     data_preprocessor=dict(
         type='SegDataPreProcessor',
         mean=[123.675, 116.28, 103.53],
@@ -12,6 +15,7 @@ model = dict(
         bgr_to_rgb=False,  # LoadFrameAndMask gives RGB
         pad_val=0,
         seg_pad_val=255,
+        size_divisor=8,  # all frames share one size; padding only if it is not a multiple of 8
     ),
     backbone=dict(
         type='ResNetV1c',
