@@ -1,4 +1,6 @@
 """New Object Suppression on hand-made masks: every branch of both passes."""
+import os
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,111 @@ def test_no_known_objects_leaves_large_unknowns():
     m[30:33, 30:33] = BLUE_METAL_CUBE
     out = nos()(m, known=set())
     assert (out[0:12, 0:12] == RED_RUBBER_CUBE).all() and (out[30:33, 30:33] == 0).all()
+
+
+# ---------------------------------------------------------------- test-time pipeline
+import os.path as osp  # noqa: E402
+
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+
+from conftest import ROOT, run_tool  # noqa: E402
+
+
+def _tiny_checkpoint(tmp_path, config='tests/fixtures/simvp_seg_tiny.py'):
+    from futureseg.registry import MODELS
+    from futureseg.utils import register_all_modules
+    register_all_modules()
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(osp.join(ROOT, config)).model)
+    model.init_weights()
+    path = str(tmp_path / 'simvp_seg_tiny.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(epoch=1)), path)
+    return model, path
+
+
+def test_submission_for_a_hidden_split(tiny_dataset, tmp_path):
+    model, ckpt = _tiny_checkpoint(tmp_path)
+    out = str(tmp_path / 'sub' / 'submission.pt')
+    run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny.py', ckpt, '--work-dir', str(tmp_path / 'w'),
+             '--out', out, '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}',
+             'test_dataloader.dataset.split=hidden', 'test_dataloader.dataset.mode=inputs_only')
+    sub = torch.load(out, weights_only=True)
+    assert sub.shape == (2, 64, 96) and sub.dtype == torch.uint8
+    # numeric video order: row k is video 6 + k, as the model predicts it directly
+    from futureseg.datasets import FutureSegVideoDataset
+    from mmengine.dataset import pseudo_collate
+    ds = FutureSegVideoDataset(data_root=tiny_dataset, split='hidden', mode='inputs_only', test_mode=True,
+                               pipeline=[dict(type='LoadVideo'), dict(type='PackVideoInputs')])
+    model.eval()
+    with torch.no_grad():
+        for k in range(2):
+            pred = model.test_step(pseudo_collate([ds[k]]))[0]
+            assert pred.video_id == 6 + k
+            assert torch.equal(pred.pred_masks[-1].to(torch.uint8), sub[k])
+    png_dir = str(tmp_path / 'pngs')
+    run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny.py', ckpt, '--work-dir', str(tmp_path / 'w'),
+             '--out', png_dir, '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}',
+             'test_dataloader.dataset.split=hidden', 'test_dataloader.dataset.mode=inputs_only')
+    assert sorted(os.listdir(png_dir)) == ['video_6.png', 'video_7.png']
+
+
+def test_test_tool_prints_stages_and_baselines(tiny_dataset, tmp_path):
+    _, ckpt = _tiny_checkpoint(tmp_path, 'tests/fixtures/simvp_seg_tiny_nos.py')
+    out = run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny_nos.py', ckpt, '--work-dir',
+                   str(tmp_path / 'w'), '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}')
+    text = out.stdout
+    for row in ('raw', 'NewObjectSuppression', 'copy_frame11_true', 'future/jaccard'):
+        assert row in text, row
+    # known objects from a frame segmenter instead of the true masks
+    seg_cfg = Config.fromfile(osp.join(ROOT, 'tests', 'fixtures', 'deeplabv3_tiny.py'))
+    from futureseg.registry import MODELS
+    seg = MODELS.build(seg_cfg.model)
+    seg.init_weights()
+    seg_ckpt = str(tmp_path / 'seg.pth')
+    torch.save(dict(state_dict=seg.state_dict(), meta={}), seg_ckpt)
+    out = run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny_nos.py', ckpt, '--work-dir',
+                   str(tmp_path / 'w'), '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}',
+                   'model.known_objects.source=segmenter',
+                   'model.known_objects.config=tests/fixtures/deeplabv3_tiny.py',
+                   f'model.known_objects.checkpoint={seg_ckpt}')
+    assert 'copy_frame11_segmenter' in out.stdout
+
+
+def _hallucination_examples(n=12):
+    """Videos where a small isolated unknown region is a hallucination (truth: background)
+    and large known regions are right."""
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(n):
+        pred, gt = blank(), blank()
+        y, x = rng.integers(0, 20), rng.integers(0, 30)
+        pred[y:y + 12, x:x + 12] = gt[y:y + 12, x:x + 12] = RED_RUBBER_CUBE
+        pred[34:38, 50:54] = BLUE_METAL_CUBE
+        out.append((pred, gt, {RED_RUBBER_CUBE}))
+    return out
+
+
+def test_learned_nos_fits_saves_and_loads(tmp_path):
+    from futureseg.postprocessing import LearnedNOS
+    learned = LearnedNOS.fit(_hallucination_examples(), reference_size=(40, 60))
+    assert learned.tree['train_accuracy'] == 1.0
+    m = blank()
+    m[2:14, 2:14] = RED_RUBBER_CUBE
+    m[30:34, 40:44] = BLUE_METAL_CUBE
+    out = learned(m, {RED_RUBBER_CUBE})
+    assert (out[30:34, 40:44] == 0).all() and (out[2:14, 2:14] == RED_RUBBER_CUBE).all()
+    path = str(tmp_path / 'learned_nos.json')
+    learned.save(path)
+    loaded = POSTPROCESSORS.build(dict(type='LearnedNOS', model_file=path, reference_size=(40, 60)))
+    assert np.array_equal(loaded(m, {RED_RUBBER_CUBE}), out)
+    with pytest.raises(FileNotFoundError, match='missing.json'):
+        LearnedNOS(model_file=str(tmp_path / 'missing.json'))
+
+
+def test_fit_learned_nos_tool(tiny_dataset, tmp_path):
+    _, ckpt = _tiny_checkpoint(tmp_path)
+    out = str(tmp_path / 'learned.json')
+    res = run_tool('tools/fit_learned_nos.py', 'tests/fixtures/simvp_seg_tiny.py', ckpt, '--out', out,
+                   '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}')
+    assert 'fitted on' in res.stdout and osp.isfile(out)

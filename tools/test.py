@@ -15,7 +15,9 @@ def parse_args():
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and evaluation results')
-    parser.add_argument('--out', help='dump the raw predictions to this pickle file')
+    parser.add_argument(
+        '--out', help='FILE.pt: the competition submission (uint8 tensor N x H x W of frame 22, '
+        'numeric video order); a folder: one PNG mask per video; FILE.pkl: all raw predictions')
     parser.add_argument('--show-dir', help='directory where painted predictions are saved')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
@@ -37,6 +39,17 @@ def enable_show_dir(cfg, show_dir):
     hook['show_dir'] = show_dir
 
 
+def add_output(cfg, out):
+    if out.endswith('.pkl'):
+        writer = dict(type='DumpResults', out_file_path=out)
+    elif osp.splitext(out)[1]:
+        writer = dict(type='SubmissionWriter', out_file=out)
+    else:
+        writer = dict(type='SubmissionWriter', png_dir=out)
+    evaluator = cfg.test_evaluator
+    cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, (list, tuple)) else [evaluator]) + [writer]
+
+
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
@@ -47,10 +60,7 @@ def main():
     if args.show_dir:
         enable_show_dir(cfg, args.show_dir)
     if args.out:
-        evaluator = cfg.test_evaluator
-        dump = dict(type='DumpResults', out_file_path=args.out)
-        cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, (list, tuple))
-                              else [evaluator]) + [dump]
+        add_output(cfg, args.out)
     init_cpu_distributed(args.launcher, cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.test()

@@ -36,20 +36,26 @@ def weights_sha256(model):
 
 
 @torch.no_grad()
-def segment_frames(model, frames, batch_size=22):
-    """(N, H, W, 3) uint8 RGB frames -> (N, H, W) uint8 class ids with an mmseg segmenter."""
+def segment_tensors(model, frames, batch_size=22):
+    """(N, 3, H, W) RGB frames (0-255, any dtype and device) -> (N, H, W) uint8 class ids
+    with an mmseg segmenter (through its own data preprocessor and test_step)."""
     from mmseg.structures import SegDataSample
     model.eval()
-    h, w = frames.shape[1:3]
+    h, w = frames.shape[2:]
     out = []
     for start in range(0, len(frames), batch_size):
         chunk = frames[start:start + batch_size]
-        inputs = [torch.from_numpy(np.ascontiguousarray(f)).permute(2, 0, 1) for f in chunk]
         samples = [SegDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
                    for _ in chunk]
-        results = model.test_step(dict(inputs=inputs, data_samples=samples))
-        out += [r.pred_sem_seg.data[0].to(torch.uint8).cpu().numpy() for r in results]
-    return np.stack(out)
+        results = model.test_step(dict(inputs=list(chunk), data_samples=samples))
+        out += [r.pred_sem_seg.data[0].to(torch.uint8) for r in results]
+    return torch.stack(out)
+
+
+def segment_frames(model, frames, batch_size=22):
+    """(N, H, W, 3) uint8 RGB frames -> (N, H, W) uint8 class ids with an mmseg segmenter."""
+    tensors = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
+    return segment_tensors(model, tensors, batch_size).cpu().numpy()
 
 
 def write_pseudo_labels(model, split_dir, out_dir, batch_size=22, overwrite=False, progress=True):

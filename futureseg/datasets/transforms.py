@@ -74,8 +74,9 @@ class LoadVideo(BaseTransform):
             (num_input_frames, num_frames), last_mask (num_frames - 1, num_frames).
         load_target_frames (bool | None): load RGB targets (default: only in 'frames' mode).
         load_masks (bool | None): load target masks (default: future_masks / last_mask modes).
-        load_input_masks (bool): also load the masks of the input frames (e.g. for NOS
-            evaluation with true known objects, or mask-space models). Default False.
+        load_input_masks (bool | 'auto'): also load the masks of the input frames (e.g. for
+            NOS evaluation with true known objects, or mask-space models); 'auto' loads them
+            when the video has masks (so one test pipeline serves val and hidden). Default False.
     """
 
     def __init__(self, input_frames=None, target_frames=None, load_target_frames=None,
@@ -94,6 +95,8 @@ class LoadVideo(BaseTransform):
         targets = list(range(*targets))
         load_rgb = self.load_target_frames if self.load_target_frames is not None else mode == 'frames'
         load_masks = self.load_masks if self.load_masks is not None else mode in ('future_masks', 'last_mask')
+        load_input_masks = (self.load_input_masks if self.load_input_masks != 'auto'
+                            else 'mask_path' in results)
 
         frame_ids = inputs + (targets if load_rgb else [])
         frames = read_frames(results, frame_ids)
@@ -101,13 +104,13 @@ class LoadVideo(BaseTransform):
         if load_rgb:
             results['target_frames'] = frames[len(inputs):]
         size = frames.shape[1:3]
-        if load_masks or self.load_input_masks:
-            mask_ids = (inputs if self.load_input_masks else []) + (targets if load_masks else [])
+        if load_masks or load_input_masks:
+            mask_ids = (inputs if load_input_masks else []) + (targets if load_masks else [])
             masks = read_masks(results, mask_ids, size)
-            if self.load_input_masks:
+            if load_input_masks:
                 results['input_masks'] = masks[:len(inputs)]
             if load_masks:
-                results['gt_masks'] = masks[len(inputs) if self.load_input_masks else 0:]
+                results['gt_masks'] = masks[len(inputs) if load_input_masks else 0:]
         results['input_frame_ids'], results['target_frame_ids'] = inputs, targets
         results['ori_shape'] = results['img_shape'] = tuple(size)
         return results

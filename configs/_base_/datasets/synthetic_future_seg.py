@@ -8,9 +8,10 @@ train_pipeline = [
     dict(type='RandomVideoFlip', prob=0.5),
     dict(type='PackVideoInputs'),
 ]
-# the true masks of frames 1-11 come along for the seen/new-object breakdown of the metric
+# the true masks of frames 1-11 come along, where there are masks, for the seen/new-object
+# breakdown of the metric and the copy-frame-11 baseline
 test_pipeline = [
-    dict(type='LoadVideo', load_input_masks=True),
+    dict(type='LoadVideo', load_input_masks='auto'),
     dict(type='PackVideoInputs'),
 ]
 train_dataloader = dict(
@@ -31,4 +32,5 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 val_evaluator = dict(type='FutureSegJaccard')
-test_evaluator = val_evaluator
+# the score before/after each post-processor beside the copy-frame-11 baselines
+test_evaluator = [dict(type='FutureSegJaccard'), dict(type='PostprocessingTable')]

@@ -9,7 +9,7 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
-from futureseg.registry import MODELS
+from futureseg.registry import MODELS, POSTPROCESSORS
 from ..data_preprocessor import stack_field
 
 
@@ -144,10 +144,18 @@ class SimVPMaskPredictor(SimVPBase):
             shortcut that weights class 0 and leaves the others at 1.
         ignore_index (int): 255.
         loss_weight (float): 1.0.
+        postprocessors (list[dict]): POSTPROCESSORS applied in order to the predicted mask of
+            the last frame at test time (e.g. ``dict(type='NewObjectSuppression')``). The
+            sample keeps every stage in ``pred_stages`` and the final one in ``pred_masks``.
+        known_objects (dict): where the post-processors' known objects come from:
+            ``dict(source='segmenter', config=..., checkpoint=..., min_pixels=1)`` (what a
+            method can see at test time) or ``dict(source='input_masks')`` (true masks of
+            frames 1-11, for reference; needs ``LoadVideo(load_input_masks=...)``).
     """
 
     def __init__(self, *args, output='last', num_classes=NUM_CLASSES, class_weight=None,
-                 background_weight=0.6, ignore_index=IGNORE_INDEX, loss_weight=1.0, **kwargs):
+                 background_weight=0.6, ignore_index=IGNORE_INDEX, loss_weight=1.0,
+                 postprocessors=(), known_objects=None, **kwargs):
         if output not in ('last', 'all'):
             raise ValueError(f"output must be 'last' or 'all', got {output!r}")
         kwargs['decoder'] = dict(kwargs['decoder'], out_channels=num_classes)
@@ -159,6 +167,43 @@ class SimVPMaskPredictor(SimVPBase):
             raise ValueError(f'class_weight has {len(class_weight)} entries for {num_classes} classes')
         self.register_buffer('class_weight', torch.tensor(class_weight, dtype=torch.float32), False)
         self.loss_weight = loss_weight
+        self.postprocessors = [(cfg['type'], POSTPROCESSORS.build(cfg)) for cfg in postprocessors]
+        self.known_objects = dict(known_objects) if known_objects else None
+        if self.known_objects and self.known_objects.get('source') not in ('segmenter', 'input_masks'):
+            raise ValueError("known_objects.source must be 'segmenter' or 'input_masks', got "
+                             f"{self.known_objects.get('source')!r}")
+        if self.postprocessors and not self.known_objects:
+            raise ValueError('post-processors need known_objects=dict(source=...)')
+        self._segmenter = None  # built on first use, outside the module tree
+
+    def _known(self, sample, frames):
+        """Known object classes of one video, and the segmenter's masks of frames 1-11 if used."""
+        from futureseg.postprocessing.known_objects import SegmenterKnownObjects, classes_in
+        cfg = self.known_objects
+        min_pixels = cfg.get('min_pixels', 1)
+        if cfg['source'] == 'input_masks':
+            if 'input_masks' not in sample:
+                raise ValueError("known_objects source 'input_masks' needs LoadVideo(load_input_masks=True)")
+            return classes_in(sample.input_masks, min_pixels), None
+        if self._segmenter is None:
+            self._segmenter = SegmenterKnownObjects(cfg['config'], cfg['checkpoint'], min_pixels)
+        seg = self._segmenter.masks(self.data_preprocessor.denormalize(frames[None])[0])
+        return classes_in(seg, min_pixels), seg
+
+    def postprocess(self, sample, pred, frames):
+        """Apply the post-processors to the last predicted frame of one sample."""
+        known, seg = self._known(sample, frames)
+        if seg is not None:
+            sample.input_seg_masks = seg
+        mask = pred[-1].cpu().numpy()
+        stages = {'raw': pred[-1]}
+        for name, post in self.postprocessors:
+            mask = post(mask, known)
+            stages[name] = torch.from_numpy(mask).to(pred.device)
+        final = pred.clone()
+        final[-1] = stages[name]
+        sample.pred_stages = stages
+        return final
 
     def logits(self, inputs):
         hid, skip = self.encode_translate(inputs)
@@ -180,7 +225,7 @@ class SimVPMaskPredictor(SimVPBase):
             return self.loss_from_logits(logits, stack_field(data_samples, 'gt_masks'))
         if mode == 'predict':
             pred = logits.argmax(2)
-            for s, p in zip(data_samples, pred):
-                s.pred_masks = p
+            for s, p, frames in zip(data_samples, pred, inputs):
+                s.pred_masks = self.postprocess(s, p, frames) if self.postprocessors else p
             return data_samples
         raise ValueError(f'unknown mode {mode!r}')
