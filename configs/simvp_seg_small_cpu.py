@@ -1,0 +1,16 @@
+# The main model shrunk for CPU runs on small generated data sets (widths / 4, 3 translator
+# levels); same recipe otherwise. From scratch unless model.pretrained.checkpoint is set.
+_base_ = ['./simvp_seg.py']
+model = dict(
+    encoder=dict(hid_S=16, N_S=4),
+    translator=dict(hid_T=128, N_T=3),
+    decoder=dict(hid_S=16, N_S=4),
+)
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+test_dataloader = val_dataloader
+max_epochs = 20
+param_scheduler = [dict(type='OneCycleLR', eta_max=3e-3, by_epoch=True, begin=0, end=max_epochs,
+                        convert_to_iter_based=True)]
+optim_wrapper = dict(optimizer=dict(lr=3e-3))
+train_cfg = dict(max_epochs=max_epochs, val_interval=10)
