@@ -178,8 +178,10 @@ def test_corrupt_png_raises_or_is_skipped(data_copy):
     with pytest.raises(DataError, match=r'video_2/image_3.png'):
         video_ds(data_copy)[2]
     ds = video_ds(data_copy, on_error='skip')
-    sample = ds[2]  # another video is served instead, the bad one counted
-    assert sample['data_samples'].video_id != 2 and ds.num_skipped == 1
+    # another video is served instead (drawn at random: it may hit the bad one again), each
+    # failure counted
+    sample = ds[2]
+    assert sample['data_samples'].video_id != 2 and ds.num_skipped >= 1
 
 
 @pytest.mark.parametrize('bad, match', [
