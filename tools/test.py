@@ -2,12 +2,12 @@
 import argparse
 import os.path as osp
 
-from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
 from futureseg.utils import register_all_modules
-from futureseg.utils.cli import init_cpu_distributed, load_config, set_local_rank_env
+from futureseg.utils.cli import (add_common_args, init_cpu_distributed, load_config,
+                                 set_local_rank_env)
 
 
 def parse_args():
@@ -19,12 +19,7 @@ def parse_args():
         '--out', help='FILE.pt: the competition submission (uint8 tensor N x H x W of frame 22, '
         'numeric video order); a folder: one PNG mask per video; FILE.pkl: all raw predictions')
     parser.add_argument('--show-dir', help='directory where painted predictions are saved')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value (e.g. test_dataloader.batch_size=4)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_common_args(parser)
     args = parser.parse_args()
     set_local_rank_env(args.local_rank)
     return args

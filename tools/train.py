@@ -3,13 +3,13 @@ import argparse
 import logging
 import os.path as osp
 
-from mmengine.config import DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
 from futureseg.utils import register_all_modules
-from futureseg.utils.cli import init_cpu_distributed, load_config, set_local_rank_env
+from futureseg.utils.cli import (add_common_args, init_cpu_distributed, load_config,
+                                 set_local_rank_env)
 
 
 def parse_args():
@@ -21,12 +21,7 @@ def parse_args():
         help='resume training: without a value from the latest checkpoint in the work dir, '
         'with a value from that checkpoint')
     parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value (e.g. train_cfg.max_epochs=2)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_common_args(parser)
     args = parser.parse_args()
     set_local_rank_env(args.local_rank)
     return args

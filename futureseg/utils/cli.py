@@ -2,7 +2,18 @@
 import os
 import os.path as osp
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
+
+
+def add_common_args(parser):
+    """The options tools/train.py and tools/test.py share (mmsegmentation's names)."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value (e.g. train_cfg.max_epochs=2)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK itself
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
 def load_config(path, cfg_options=None, work_dir=None, launcher='none'):

@@ -68,16 +68,23 @@ class InceptionBlock(nn.Module):
         return sum(branch(x) for branch in self.branches)
 
 
+def large_kernel_convs(dim, kernel_size=21, dilation=3):
+    """A large depthwise kernel decomposed as a small depthwise conv and a dilated depthwise
+    conv (the statics of gSTA and TAU)."""
+    d_k = 2 * dilation - 1
+    dd_k = kernel_size // dilation + ((kernel_size // dilation) % 2 - 1)
+    conv0 = nn.Conv2d(dim, dim, d_k, padding=(d_k - 1) // 2, groups=dim)
+    conv_spatial = nn.Conv2d(dim, dim, dd_k, padding=dilation * (dd_k - 1) // 2, groups=dim,
+                             dilation=dilation)
+    return conv0, conv_spatial
+
+
 class LargeKernelAttention(nn.Module):
     """gSTA's gated attention: depthwise conv, dilated depthwise conv, 1x1 to 2C, sigmoid gate."""
 
     def __init__(self, dim, kernel_size=21, dilation=3):
         super().__init__()
-        d_k = 2 * dilation - 1
-        dd_k = kernel_size // dilation + ((kernel_size // dilation) % 2 - 1)
-        self.conv0 = nn.Conv2d(dim, dim, d_k, padding=(d_k - 1) // 2, groups=dim)
-        self.conv_spatial = nn.Conv2d(dim, dim, dd_k, padding=dilation * (dd_k - 1) // 2,
-                                      groups=dim, dilation=dilation)
+        self.conv0, self.conv_spatial = large_kernel_convs(dim, kernel_size, dilation)
         self.conv1 = nn.Conv2d(dim, 2 * dim, 1)
 
     def forward(self, x):
@@ -91,11 +98,7 @@ class TemporalAttentionModule(nn.Module):
 
     def __init__(self, dim, kernel_size=21, dilation=3, reduction=16):
         super().__init__()
-        d_k = 2 * dilation - 1
-        dd_k = kernel_size // dilation + ((kernel_size // dilation) % 2 - 1)
-        self.conv0 = nn.Conv2d(dim, dim, d_k, padding=(d_k - 1) // 2, groups=dim)
-        self.conv_spatial = nn.Conv2d(dim, dim, dd_k, padding=dilation * (dd_k - 1) // 2,
-                                      groups=dim, dilation=dilation)
+        self.conv0, self.conv_spatial = large_kernel_convs(dim, kernel_size, dilation)
         self.conv1 = nn.Conv2d(dim, dim, 1)
         squeeze = dim // max(dim // reduction, 4)  # OpenSTL's reduction arithmetic
         self.fc = nn.Sequential(nn.Linear(dim, squeeze, bias=False), nn.ReLU(True),
