@@ -5,7 +5,7 @@ A scene is a plain, JSON-serialisable dict; the renderer turns it into frames an
 import numpy as np
 
 from futureseg.registry import SCENE_SAMPLERS
-from ..metainfo import COLORS, MATERIALS, SHAPES, attributes, class_id
+from ..metainfo import COLORS, MATERIALS, SHAPES, attributes
 from .camera import Camera
 
 # Friction and restitution of public CLEVRER-like generators (Bullet). Bullet multiplies
@@ -194,7 +194,3 @@ class CLEVRERSceneSampler:
             objects=objects,
         )
 
-
-def check_class_id(obj):
-    """The class id of a scene object agrees with its attributes."""
-    return class_id(obj['shape'], obj['material'], obj['color']) == obj['class_id']
