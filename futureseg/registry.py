@@ -92,3 +92,4 @@ FILTERS = Registry('data-cleaning filter', scope=SCOPE, locations=['futureseg.da
 POSTPROCESSORS = Registry('mask post-processor', scope=SCOPE, locations=['futureseg.postprocessing'])
 SCENE_SAMPLERS = Registry(
     'synthetic scene sampler', scope=SCOPE, locations=['futureseg.datasets.synthetic'])
+RECIPE_STAGES = Registry('recipe stage', scope=SCOPE, locations=['futureseg.apis'])

@@ -1,5 +1,7 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
 import argparse
+import json
+import os
 import os.path as osp
 
 from mmengine.runner import Runner
@@ -19,6 +21,7 @@ def parse_args():
         '--out', help='FILE.pt: the competition submission (uint8 tensor N x H x W of frame 22, '
         'numeric video order); a folder: one PNG mask per video; FILE.pkl: all raw predictions')
     parser.add_argument('--show-dir', help='directory where painted predictions are saved')
+    parser.add_argument('--metrics-out', help='also write the metrics to this JSON file')
     add_common_args(parser)
     args = parser.parse_args()
     set_local_rank_env(args.local_rank)
@@ -58,7 +61,18 @@ def main():
         add_output(cfg, args.out)
     init_cpu_distributed(args.launcher, cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.test()
+    metrics = runner.test()
+    if args.metrics_out and runner.rank == 0:
+        write_json(args.metrics_out, metrics)
+
+
+def write_json(path, metrics):
+    """Atomically write the metrics (numbers only) as JSON."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    clean = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
+    with open(path + '.tmp', 'w') as f:
+        json.dump(clean, f, indent=1)
+    os.replace(path + '.tmp', path)
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ env_cfg = dict(
 # Local files always; add dict(type='TensorboardVisBackend') (pip install tensorboard) or
 # inherit configs/_base_/tensorboard_runtime.py for TensorBoard curves.
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
+visualizer = dict(type='FutureSegVisualizer', vis_backends=vis_backends, name='visualizer')
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
@@ -18,6 +18,8 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # off by default; tools/test.py --show-dir DIR turns it on
+    visualization=dict(type='FutureSegVisualizationHook', draw=False),
 )
 
 log_processor = dict(by_epoch=True, window_size=10)

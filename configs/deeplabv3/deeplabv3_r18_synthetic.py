@@ -10,5 +10,9 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2000, max_keep_ckpts=2,
                     save_best='seg/jaccard', rule='greater'),
+    visualization=dict(type='mmseg.SegVisualizationHook', draw=False),
 )
 log_processor = dict(by_epoch=False)
+# mmsegmentation's own drawing of single frames (tools/test.py --show-dir)
+visualizer = dict(type='mmseg.SegLocalVisualizer', vis_backends=[dict(type='LocalVisBackend')],
+                  name='visualizer', alpha=0.6)

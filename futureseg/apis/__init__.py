@@ -1,5 +1,8 @@
+from .predict_then_segment import build_from, predict_then_segment
 from .pseudo_label import (StalePseudoLabelsError, segment_frames, segment_tensors,
                            weights_sha256, write_pseudo_labels)
+from .recipe import RecipeError, RecipeRunner, RecipeStage
 
 __all__ = ['StalePseudoLabelsError', 'segment_frames', 'segment_tensors', 'weights_sha256',
-           'write_pseudo_labels']
+           'write_pseudo_labels', 'build_from', 'predict_then_segment', 'RecipeError',
+           'RecipeRunner', 'RecipeStage']

@@ -2,7 +2,9 @@
 
 A video sample's arrays: ``input_frames`` (Ti, H, W, 3) uint8 RGB, ``target_frames``
 (To, H, W, 3), ``gt_masks`` (To, H, W) uint8 class ids (255 ignore) and optionally
-``input_masks`` (Ti, H, W). Spatial transforms apply the same change to all of them.
+``input_masks`` (Ti, H, W, the true masks of the input frames) and ``context_masks``
+(Ti, H, W, what a mask-space model reads: the segmenter's masks of the input frames, or the
+true ones). Spatial transforms apply the same change to all of them.
 """
 import os.path as osp
 
@@ -17,7 +19,7 @@ from .frame_cache import FrameCache
 from .layout import DataError, load_frame, sanitize_mask
 
 FRAME_KEYS = ('input_frames', 'target_frames')
-MASK_KEYS = ('gt_masks', 'input_masks')
+MASK_KEYS = ('gt_masks', 'input_masks', 'context_masks')
 _CACHES = {}  # per process: cache_dir -> FrameCache (memmaps opened once)
 
 
@@ -44,19 +46,25 @@ def read_frames(results, indices):
 
 
 
-def read_masks(results, indices, frame_size=None):
-    """(len(indices), H, W) uint8 masks (ids >= 49 -> 255), from the cache if it has them."""
+def read_masks(results, indices, frame_size=None, path_key='mask_path'):
+    """(len(indices), H, W) uint8 masks (ids >= 49 -> 255), from the cache if it has them.
+
+    ``path_key`` names the sample's mask file: 'mask_path' (the video's masks, exactly
+    num_frames of them) or 'context_mask_path' (a segmenter's masks, which on the hidden
+    split cover only the input frames, so any count that holds ``indices`` is accepted)."""
     cache = _cache(results)
-    if cache is not None and results.get('cache_has_masks'):
+    if path_key == 'mask_path' and cache is not None and results.get('cache_has_masks'):
         return np.ascontiguousarray(cache.masks[results['cache_index'], indices])
-    path = results['mask_path']
+    path = results[path_key]
     if not osp.isfile(path):
         raise DataError(f'missing mask: {path}')
     try:
         mask = np.load(path, mmap_mode='r', allow_pickle=False)
     except (OSError, ValueError) as err:
         raise DataError(f'corrupt or unreadable mask {path}: {err}') from err
-    num_frames = results.get('num_frames')
+    num_frames = results.get('num_frames') if path_key == 'mask_path' else None
+    if path_key != 'mask_path' and mask.ndim == 3 and mask.shape[0] <= max(indices):
+        raise DataError(f'mask {path} has {mask.shape[0]} frames, frame {max(indices) + 1} is needed')
     if mask.ndim != 3 or (num_frames and mask.shape[0] != num_frames) or (
             frame_size is not None and tuple(mask.shape[1:]) != tuple(frame_size)):
         want = f'({num_frames}, {frame_size[0]}, {frame_size[1]})' if frame_size else f'({num_frames}, H, W)'
@@ -77,10 +85,14 @@ class LoadVideo(BaseTransform):
         load_input_masks (bool | 'auto'): also load the masks of the input frames (e.g. for
             NOS evaluation with true known objects, or mask-space models); 'auto' loads them
             when the video has masks (so one test pipeline serves val and hidden). Default False.
+        load_context_masks (bool): load ``context_masks``, the input frames' masks a
+            mask-space model reads: from the dataset's ``context_mask_root`` (a segmenter's
+            masks) when it has one, else the true masks. Default False.
     """
 
     def __init__(self, input_frames=None, target_frames=None, load_target_frames=None,
-                 load_masks=None, load_input_masks=False):
+                 load_masks=None, load_input_masks=False, load_context_masks=False):
+        self.load_context_masks = load_context_masks
         self.input_frames = input_frames
         self.target_frames = target_frames
         self.load_target_frames = load_target_frames
@@ -111,6 +123,17 @@ class LoadVideo(BaseTransform):
                 results['input_masks'] = masks[:len(inputs)]
             if load_masks:
                 results['gt_masks'] = masks[len(inputs) if load_input_masks else 0:]
+        if self.load_context_masks:
+            results['context_source'] = 'segmenter' if 'context_mask_path' in results else 'true'
+            if 'context_mask_path' in results:
+                results['context_masks'] = read_masks(results, inputs, size, 'context_mask_path')
+            elif 'input_masks' in results:
+                results['context_masks'] = results['input_masks'].copy()
+            elif 'mask_path' in results:
+                results['context_masks'] = read_masks(results, inputs, size)
+            else:
+                raise DataError(f'{results.get("video_dir")}: no masks to read the input frames '
+                                'from; give the dataset a context_mask_root (segmenter masks)')
         results['input_frame_ids'], results['target_frame_ids'] = inputs, targets
         results['ori_shape'] = results['img_shape'] = tuple(size)
         return results
@@ -165,7 +188,7 @@ class PackVideoInputs(BaseTransform):
     """Packs ``inputs`` (Ti, 3, H, W) uint8 and a ``VideoDataSample``."""
 
     META_KEYS = ('video_id', 'video_dir', 'split', 'input_frame_ids', 'target_frame_ids',
-                 'ori_shape', 'img_shape', 'flip')
+                 'ori_shape', 'img_shape', 'flip', 'context_source')
 
     def transform(self, results):
         sample = VideoDataSample(metainfo={k: results[k] for k in self.META_KEYS if k in results})

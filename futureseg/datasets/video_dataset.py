@@ -100,6 +100,9 @@ class FutureSegVideoDataset(_CourseLayoutMixin, BaseDataset):
             The pipeline loads what the mode needs (see ``LoadVideo``).
         mask_root (str, optional): read masks from ``mask_root/video_N/mask.npy`` instead of
             the split's own (pseudo-labels of unlabelled videos).
+        context_mask_root (str, optional): ``context_mask_root/video_N/mask.npy`` holds the
+            masks a mask-space model reads for the input frames (a segmenter's masks, written
+            by tools/pseudo_label.py); without it those come from the true masks.
         num_input_frames (int): default 11. num_frames (int): frames in a full video, 22.
         filters (list[dict]): FILTERS configs; a video is kept when all keep it.
         on_error (str): 'raise' (default) or 'skip' bad videos, counted in the log.
@@ -115,6 +118,7 @@ class FutureSegVideoDataset(_CourseLayoutMixin, BaseDataset):
                  split: str = 'train',
                  mode: str = 'future_masks',
                  mask_root: Optional[str] = None,
+                 context_mask_root: Optional[str] = None,
                  num_input_frames: int = 11,
                  num_frames: int = 22,
                  filters: Sequence = (),
@@ -126,6 +130,7 @@ class FutureSegVideoDataset(_CourseLayoutMixin, BaseDataset):
         if on_error not in ('raise', 'skip'):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         self.split, self.mode, self.mask_root = split, mode, mask_root
+        self.context_mask_root = context_mask_root
         self.num_input_frames, self.num_frames = num_input_frames, num_frames
         self.num_frames_on_disk = num_input_frames if mode == 'inputs_only' else num_frames
         self.filters, self.on_error, self.use_cache = list(filters), on_error, use_cache
@@ -139,6 +144,12 @@ class FutureSegVideoDataset(_CourseLayoutMixin, BaseDataset):
                         num_input_frames=self.num_input_frames, num_frames=self.num_frames)
             if mask_path is not None:
                 info['mask_path'] = mask_path
+            if self.context_mask_root:
+                ctx = osp.join(self.context_mask_root, f'video_{vid}', 'mask.npy')
+                if not osp.isfile(ctx):
+                    raise DataError(f'{path}: no context masks at {ctx}; write them with '
+                                    f'tools/pseudo_label.py ... --split {self.split} --out {self.context_mask_root}')
+                info['context_mask_path'] = ctx
             info.update(self._cache_fields(vid))
             data_list.append(info)
         return data_list

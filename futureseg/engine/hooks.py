@@ -1,4 +1,5 @@
 """Hooks (HOOKS registry)."""
+import math
 import os.path as osp
 
 from mmengine.hooks import Hook
@@ -24,3 +25,64 @@ class PseudoLabelHook(Hook):
         out = self.out_dir or osp.join(runner.work_dir, 'pseudo_labels', self.split)
         write_pseudo_labels(runner.model, osp.join(self.data_root, self.split), out,
                             batch_size=self.batch_size, overwrite=self.overwrite)
+
+
+def schedule_value(progress, start, end, kind='linear'):
+    """Value at ``progress`` in [0, 1] of a ramp from ``start`` to ``end``: 'linear',
+    'cosine' (slow at both ends), 'sigmoid' (Bengio et al.'s inverse-sigmoid decay, turned
+    into a rise) or 'step' (``start`` until the end of the ramp, then ``end``)."""
+    p = min(max(float(progress), 0.), 1.)
+    if kind == 'linear':
+        w = p
+    elif kind == 'cosine':
+        w = (1 - math.cos(math.pi * p)) / 2
+    elif kind == 'sigmoid':
+        w = 1 / (1 + math.exp(-12 * (p - 0.5)))
+    elif kind == 'step':
+        w = float(p >= 1)
+    else:
+        raise ValueError(f"schedule must be 'linear', 'cosine', 'sigmoid' or 'step', got {kind!r}")
+    return start + (end - start) * w
+
+
+@HOOKS.register_module()
+class ScheduledSamplingHook(Hook):
+    """Raises how often, and for how many steps, an autoregressive model is fed its own
+    predictions in training (scheduled sampling; sets the model's ``ss_prob``/``ss_steps``).
+
+    Config keys:
+        prob (tuple): (start, end) chance that a rollout feeds back its own predictions.
+        steps (tuple): (start, end) consecutive fed-back steps (rounded; 11 = free-running).
+        begin, end (float): where the ramp starts and ends, as fractions of training
+            (``by='ratio'``, default 0 and 0.8) or iterations (``by='iter'``).
+        by (str): 'ratio' or 'iter'.
+        schedule (str): 'linear' (default), 'cosine', 'sigmoid' or 'step'.
+    The values are logged as ``ss_prob`` and ``ss_steps``.
+    """
+    priority = 'NORMAL'
+
+    def __init__(self, prob=(0., 1.), steps=(1, 11), begin=0., end=0.8, by='ratio', schedule='linear'):
+        if by not in ('ratio', 'iter'):
+            raise ValueError(f"by must be 'ratio' or 'iter', got {by!r}")
+        if end <= begin:
+            raise ValueError(f'end ({end}) must come after begin ({begin})')
+        schedule_value(0, 0, 1, schedule)  # fail now on a typo
+        self.prob, self.steps = tuple(prob), tuple(steps)
+        self.begin, self.end, self.by, self.schedule = begin, end, by, schedule
+
+    def values(self, it, max_iters):
+        """(ss_prob, ss_steps) at iteration ``it`` of ``max_iters``."""
+        at = it / max(max_iters, 1) if self.by == 'ratio' else it
+        progress = (at - self.begin) / (self.end - self.begin)
+        prob = schedule_value(progress, *self.prob, self.schedule)
+        steps = int(round(schedule_value(progress, *self.steps, self.schedule)))
+        return prob, steps
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        model = getattr(runner.model, 'module', runner.model)
+        if not hasattr(model, 'ss_prob'):
+            raise TypeError(f'ScheduledSamplingHook needs a model with ss_prob/ss_steps '
+                            f'(an autoregressive SimVPMaskSpacePredictor), got {type(model).__name__}')
+        model.ss_prob, model.ss_steps = self.values(runner.iter, runner.max_iters)
+        runner.message_hub.update_scalar('train/ss_prob', model.ss_prob)
+        runner.message_hub.update_scalar('train/ss_steps', model.ss_steps)

@@ -156,8 +156,11 @@ class PostprocessingTable(BaseMetric):
     copy-frame-11 baselines: the segmenter's mask of frame 11 (what a method can see) and the
     true mask of frame 11 (reference), in one table.
 
-    Reads ``pred_stages`` (from a predictor with post-processors), ``input_seg_masks`` and
-    ``input_masks`` where the samples have them; videos without true masks are skipped.
+    Reads ``pred_stages`` (from a predictor with post-processors), ``input_seg_masks`` (or
+    ``context_masks`` read from a segmenter's masks) and ``input_masks`` where the samples
+    have them; videos without true masks are skipped. With ``input_masks`` each row also
+    gets the IoU of objects seen in frames 1-11 and of new ones (``<row>_seen_iou``,
+    ``<row>_new_iou``).
     """
     default_prefix = 'stages'
 
@@ -175,20 +178,39 @@ class PostprocessingTable(BaseMetric):
             preds = dict(s.get('pred_stages') or {'raw': s['pred_masks'][-1]})
             if 'input_seg_masks' in s:
                 preds['copy_frame11_segmenter'] = s['input_seg_masks'][-1]
+            elif 'context_masks' in s and s.get('context_source') == 'segmenter':
+                preds['copy_frame11_segmenter'] = s['context_masks'][-1]
             if 'input_masks' in s:
                 preds['copy_frame11_true'] = s['input_masks'][-1]
-            self.results.append({k: confusion_matrix_torch(v.to(gt.device), gt, self.num_classes,
-                                                           self.ignore_index).cpu().numpy()
-                                 for k, v in preds.items()})
+            result = {}
+            for k, v in preds.items():
+                v = v.to(gt.device)
+                result[k] = dict(cm=confusion_matrix_torch(v, gt, self.num_classes,
+                                                           self.ignore_index).cpu().numpy())
+                if 'input_masks' in s:
+                    result[k].update(self._breakdown._seen_new(v, gt, s['input_masks'].to(gt.device)))
+            self.results.append(result)
+
+    @property
+    def _breakdown(self):
+        return FutureSegJaccard(num_classes=self.num_classes, ignore_index=self.ignore_index,
+                                print_table=False)
 
     def compute_metrics(self, results):
         if not results:
             return {}
         names = list(results[0])
-        scores = {n: jaccard_index(np.sum([r[n] for r in results], axis=0)) for n in names}
-        table = PrettyTable(['prediction of frame 22', 'Jaccard'])
+        scores = {n: jaccard_index(np.sum([r[n]['cm'] for r in results], axis=0)) for n in names}
+        for n in names:  # IoU of objects seen in frames 1-11 and of new ones, per row
+            if 'seen_union' in results[0][n]:
+                for part in ('seen', 'new'):
+                    union = sum(r[n][f'{part}_union'] for r in results)
+                    scores[f'{n}_{part}_iou'] = (sum(r[n][f'{part}_inter'] for r in results) / union
+                                                 if union else float('nan'))
+        table = PrettyTable(['prediction of frame 22', 'Jaccard', 'seen objects IoU', 'new objects IoU'])
         for n in names:
-            table.add_row([n, f'{scores[n]:.4f}'])
+            table.add_row([n, f'{scores[n]:.4f}', f'{scores.get(f"{n}_seen_iou", float("nan")):.4f}',
+                           f'{scores.get(f"{n}_new_iou", float("nan")):.4f}'])
         MMLogger.get_current_instance().info(f'{len(results)} videos:\n' + table.get_string())
         return scores
 

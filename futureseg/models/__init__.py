@@ -1,4 +1,5 @@
 from .data_preprocessor import VideoDataPreprocessor, stack_field
+from .losses import SoftJaccardLoss, WeightedCrossEntropyLoss, soft_jaccard
 from .simvp import *  # noqa: F401,F403
 
-__all__ = ['VideoDataPreprocessor', 'stack_field']
+__all__ = ['VideoDataPreprocessor', 'stack_field', 'SoftJaccardLoss', 'WeightedCrossEntropyLoss', 'soft_jaccard']

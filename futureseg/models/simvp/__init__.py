@@ -4,3 +4,6 @@ from .predictors import SimVPBase, SimVPFramePredictor, SimVPMaskPredictor
 
 __all__ = ['GSTATranslator', 'IncepUTranslator', 'SimVPDecoder', 'SimVPEncoder', 'TAUTranslator',
            'SimVPBase', 'SimVPFramePredictor', 'SimVPMaskPredictor']
+from .mask_space import MaskEmbedding, SimVPMaskSpacePredictor  # noqa: E402
+
+__all__ += ['MaskEmbedding', 'SimVPMaskSpacePredictor']

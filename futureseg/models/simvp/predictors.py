@@ -3,6 +3,7 @@ import copy
 from typing import Optional
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
@@ -143,34 +144,40 @@ class SimVPMaskPredictor(SimVPBase):
         class_weight (list | None): per-class CE weights; ``background_weight`` (0.6) is a
             shortcut that weights class 0 and leaves the others at 1.
         ignore_index (int): 255.
-        loss_weight (float): 1.0.
+        loss_weight (float): 1.0, the weight of that cross-entropy.
+        losses (list[dict] | None): replaces the default cross-entropy by these MODELS losses,
+            summed (e.g. ``[dict(type='WeightedCrossEntropyLoss', background_weight=0.1),
+            dict(type='SoftJaccardLoss')]``, or the Jaccard loss alone).
         postprocessors (list[dict]): POSTPROCESSORS applied in order to the predicted mask of
             the last frame at test time (e.g. ``dict(type='NewObjectSuppression')``). The
             sample keeps every stage in ``pred_stages`` and the final one in ``pred_masks``.
         known_objects (dict): where the post-processors' known objects come from:
             ``dict(source='segmenter', config=..., checkpoint=..., min_pixels=1)`` (what a
             method can see at test time) or ``dict(source='input_masks')`` (true masks of
-            frames 1-11, for reference; needs ``LoadVideo(load_input_masks=...)``).
+            frames 1-11, for reference; needs ``LoadVideo(load_input_masks=...)``) or
+            ``dict(source='context_masks')`` (the masks a mask-space model read).
     """
 
     def __init__(self, *args, output='last', num_classes=NUM_CLASSES, class_weight=None,
-                 background_weight=0.6, ignore_index=IGNORE_INDEX, loss_weight=1.0,
+                 background_weight=0.6, ignore_index=IGNORE_INDEX, loss_weight=1.0, losses=None,
                  postprocessors=(), known_objects=None, **kwargs):
         if output not in ('last', 'all'):
             raise ValueError(f"output must be 'last' or 'all', got {output!r}")
         kwargs['decoder'] = dict(kwargs['decoder'], out_channels=num_classes)
         super().__init__(*args, **kwargs)
         self.output, self.num_classes, self.ignore_index = output, num_classes, ignore_index
-        if class_weight is None:
-            class_weight = [background_weight] + [1.0] * (num_classes - 1)
-        if len(class_weight) != num_classes:
-            raise ValueError(f'class_weight has {len(class_weight)} entries for {num_classes} classes')
-        self.register_buffer('class_weight', torch.tensor(class_weight, dtype=torch.float32), False)
-        self.loss_weight = loss_weight
+        if losses is None:
+            losses = [dict(type='WeightedCrossEntropyLoss', class_weight=class_weight,
+                           background_weight=background_weight, num_classes=num_classes,
+                           ignore_index=ignore_index, loss_weight=loss_weight)]
+        if not losses:
+            raise ValueError('losses is empty: give at least one loss')
+        self.losses = nn.ModuleList(MODELS.build(cfg) for cfg in losses)
         self.postprocessors = [(cfg['type'], POSTPROCESSORS.build(cfg)) for cfg in postprocessors]
         self.known_objects = dict(known_objects) if known_objects else None
-        if self.known_objects and self.known_objects.get('source') not in ('segmenter', 'input_masks'):
-            raise ValueError("known_objects.source must be 'segmenter' or 'input_masks', got "
+        sources = ('segmenter', 'input_masks', 'context_masks')
+        if self.known_objects and self.known_objects.get('source') not in sources:
+            raise ValueError(f"known_objects.source must be one of {sources}, got "
                              f"{self.known_objects.get('source')!r}")
         if self.postprocessors and not self.known_objects:
             raise ValueError('post-processors need known_objects=dict(source=...)')
@@ -185,6 +192,8 @@ class SimVPMaskPredictor(SimVPBase):
             if 'input_masks' not in sample:
                 raise ValueError("known_objects source 'input_masks' needs LoadVideo(load_input_masks=True)")
             return classes_in(sample.input_masks, min_pixels), None
+        if cfg['source'] == 'context_masks':
+            return classes_in(sample.context_masks, min_pixels), None
         if self._segmenter is None:
             self._segmenter = SegmenterKnownObjects(cfg['config'], cfg['checkpoint'], min_pixels)
         seg = self._segmenter.masks(self.data_preprocessor.denormalize(frames[None])[0])
@@ -213,9 +222,12 @@ class SimVPMaskPredictor(SimVPBase):
     def loss_from_logits(self, logits, gt):
         if gt.shape[1] != logits.shape[1]:
             gt = gt[:, -logits.shape[1]:]  # e.g. 11 future masks loaded, last one predicted
-        loss = F.cross_entropy(logits.flatten(0, 1), gt.flatten(0, 1), weight=self.class_weight,
-                               ignore_index=self.ignore_index)
-        return dict(loss_ce=self.loss_weight * loss)
+        logits, gt = logits.flatten(0, 1), gt.flatten(0, 1)
+        out = {}
+        for loss in self.losses:
+            name = getattr(loss, 'loss_name', type(loss).__name__)
+            out[name] = out.get(name, 0) + loss(logits, gt)
+        return out
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         logits = self.logits(inputs)

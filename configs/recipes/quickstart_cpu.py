@@ -1,0 +1,40 @@
+# The quickstart recipe: the whole method on a laptop CPU in minutes (README's first command).
+#   python tools/run_recipe.py configs/recipes/quickstart_cpu.py
+# Small synthetic videos (80 x 120), narrow models, few epochs; the stages and their order
+# are those of the full recipe (configs/recipes/full_gpu.py).
+title = 'futureseg quickstart (CPU, 80x120 synthetic videos)'
+data_root = 'data/quickstart'
+work_dir = 'work_dirs/quickstart'
+size = dict(width=120, height=80)
+stages = [
+    # the data set, in the course layout
+    dict(type='GenerateData', name='data', splits=dict(train=240, val=80, unlabeled=80), **size),
+    # stage 2: the frame segmenter
+    dict(type='TrainModel', name='segmenter', config='configs/deeplabv3/deeplabv3_r18_small_cpu.py'),
+    # its masks of every frame: input of the mask-space model (train, val) and pseudo-labels
+    # of the unlabelled videos (stage 3)
+    dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter',
+         splits=['val', 'train', 'unlabeled']),
+    # table rows: copy-frame-11 baseline and segment-true-frame-22 ceiling
+    dict(type='Baselines', name='baselines', masks='seg_masks'),
+    # stage 1: SimVP frame prediction, self-supervised on train + unlabeled
+    dict(type='TrainModel', name='pretrain', config='configs/simvp/simvp_incepu_pretrain_small_cpu.py',
+         cfg_options={'train_cfg.max_epochs': 2, 'param_scheduler.0.end': 2, 'train_cfg.val_interval': 2}),
+    # the seed's first result: segment the predicted frame 22
+    dict(type='PredictThenSegment', name='predict_then_segment', predictor='pretrain',
+         segmenter='segmenter', row='predict frames, segment frame 22'),
+    # stage 4: future segmentation, here in mask space (segmenter masks in, masks out), on
+    # train + pseudo-labelled unlabeled videos
+    dict(type='TrainModel', name='future_seg', config='configs/maskspace/maskspace_gsta_small_cpu.py',
+         cfg_options={'model.downsample': 2,
+                      'train_dataloader.dataset.context_mask_root': '{seg_masks.train}',
+                      'train_cfg.max_epochs': 8, 'param_scheduler.0.end': 8,
+                      'train_cfg.val_interval': 4}),
+    # stage 6: New Object Suppression, known objects from the segmenter's masks of frames 1-11
+    dict(type='TestModel', name='future_seg_nos', model='future_seg',
+         model_overrides=dict(
+             postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
+             known_objects=dict(source='context_masks')),
+         rows={'stages/raw': 'mask-space SimVP (gSTA)',
+               'stages/NewObjectSuppression': 'mask-space SimVP (gSTA) + NOS'}),
+]

@@ -1,0 +1,521 @@
+"""The recipe runner: a config that lists stages (generate data, train, segment, evaluate...)
+run in order, each stage's outputs (best checkpoint, config, metrics) handed to later ones.
+
+A recipe config holds ``data_root``, ``work_dir`` and ``stages``, a list of RECIPE_STAGES
+configs, each with a unique ``name``. Strings in a stage's config may refer to
+``{data_root}``, ``{work_dir}`` and to earlier stages' outputs as ``{stage}`` (its main
+output, e.g. a checkpoint) or ``{stage.key}`` (e.g. ``{segmenter.config}``).
+
+The state of the run is kept in ``<work_dir>/recipe_state.json`` (written atomically after
+every stage), so a rerun skips finished stages whose outputs still exist, reruns a stage
+whose config changed and every stage that depends on it, and a killed training resumes from
+its last checkpoint. Stages run the tools/ scripts as subprocesses, with their logs under
+``<work_dir>/<stage>/``.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from futureseg.registry import RECIPE_STAGES
+
+STATE_FILE = 'recipe_state.json'
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+_REF = re.compile(r'\{([A-Za-z_]\w*)(?:\.(\w+))?\}')
+
+
+class RecipeError(RuntimeError):
+    """A stage failed or a recipe is malformed; the message names the stage and its log."""
+
+
+def _atomic_json(path, obj):
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1)
+    os.replace(tmp, path)
+
+
+def _read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+class RecipeContext:
+    """What stages share: paths, earlier outputs, and a way to run the tools."""
+
+    def __init__(self, data_root, work_dir, state, python=None, quiet=False):
+        self.data_root, self.work_dir, self.state = data_root, work_dir, state
+        self.python = python or sys.executable
+        self.quiet = quiet
+        self.resume = False  # set per stage: True when continuing an interrupted run
+
+    def outputs(self, name):
+        entry = self.state.get(name)
+        if not entry or entry.get('status') != 'done':
+            raise RecipeError(f'stage output {{{name}}} is used before stage {name!r} has finished')
+        return entry['outputs']
+
+    def resolve(self, value):
+        """Fill ``{data_root}``, ``{work_dir}``, ``{stage}`` and ``{stage.key}`` in strings."""
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.resolve(v) for v in value)
+        if not isinstance(value, str):
+            return value
+
+        def fill(m):
+            name, key = m.group(1), m.group(2)
+            if name in ('data_root', 'work_dir') and key is None:
+                return getattr(self, name)
+            outputs = self.outputs(name)
+            key = key or 'main'
+            if key == 'main':
+                key = outputs.get('main')
+            if key not in outputs:
+                raise RecipeError(f'stage {name!r} has no output {key!r} (it has {sorted(outputs)})')
+            return str(outputs[key])
+        return _REF.sub(fill, value)
+
+    def stage_dir(self, name):
+        path = osp.join(self.work_dir, name)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def run_tool(self, stage, args, log_name='run.log'):
+        """Run ``python tools/...`` from the repository root; the output goes to the console
+        and to ``<work_dir>/<stage>/<log_name>``. Raises RecipeError on failure."""
+        log_path = osp.join(self.stage_dir(stage), log_name)
+        cmd = [self.python, *[str(a) for a in args]]
+        env = dict(os.environ, PYTHONUNBUFFERED='1')
+        env['PYTHONPATH'] = os.pathsep.join(p for p in [ROOT, env.get('PYTHONPATH', '')] if p)
+        with open(log_path, 'a') as log:
+            log.write(f'$ {" ".join(cmd)}\n')
+            log.flush()
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, bufsize=1)
+            for line in proc.stdout:
+                log.write(line)
+                if not self.quiet and _worth_showing(line):
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+            code = proc.wait()
+        if code != 0:
+            with open(log_path) as f:
+                tail = ''.join(f.readlines()[-15:])
+            raise RecipeError(f'stage {stage!r} failed (exit {code}); log: {log_path}\n{tail}')
+        return log_path
+
+
+def _worth_showing(line):
+    """Keep the console readable: progress and results, not MMEngine's init dumps."""
+    noisy = ('Initialized by', 'The value is the same', 'torch.Size(', 'Config:', 'System environment')
+    return line.strip() and not any(n in line for n in noisy) and not line.startswith((' ', '\t'))
+
+
+class RecipeStage:
+    """Base of the stages. Config keys: name (unique in the recipe), plus the stage's own.
+
+    A subclass implements ``run(ctx) -> outputs`` (a JSON-able dict; ``main`` names the key
+    that ``{stage}`` refers to; ``scores`` maps table rows to metric dicts) and may list
+    output files in ``files`` that must still exist for the stage to count as done.
+    """
+    depends_keys = ()  # config keys that name other stages
+
+    def __init__(self, name, **cfg):
+        self.name, self.cfg = name, cfg
+
+    def fingerprint(self):
+        blob = json.dumps(dict(type=type(self).__name__, **self.cfg), sort_keys=True, default=str)
+        return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+    def dependencies(self, stage_names):
+        deps = {self.cfg[k] for k in self.depends_keys if self.cfg.get(k)}
+        for m in _REF.finditer(json.dumps(self.cfg, default=str)):
+            if m.group(1) in stage_names:
+                deps.add(m.group(1))
+        return deps
+
+    @staticmethod
+    def outputs_exist(outputs):
+        return all(osp.exists(p) for p in outputs.get('files', []))
+
+    def run(self, ctx):
+        raise NotImplementedError
+
+
+@RECIPE_STAGES.register_module()
+class GenerateData(RecipeStage):
+    """Generates the synthetic data set at ``{data_root}`` (skips videos already there).
+
+    Config keys: splits (dict split -> videos, e.g. ``dict(train=300, val=100)``), width,
+    height, seed (0), workers (processes; default the CPU count), extra (list of more
+    tools/generate_dataset.py arguments)."""
+
+    def run(self, ctx):
+        c = self.cfg
+        args = ['tools/generate_dataset.py', ctx.data_root, '--seed', c.get('seed', 0),
+                '--workers', c.get('workers') or os.cpu_count(), '--no-progress']
+        for split, n in c['splits'].items():
+            args += [f'--{split}', n]
+        for key in ('width', 'height'):
+            if key in c:
+                args += [f'--{key}', c[key]]
+        ctx.run_tool(self.name, args + list(c.get('extra', [])))
+        return dict(main='data_root', data_root=ctx.data_root,
+                    files=[osp.join(ctx.data_root, s) for s, n in c['splits'].items() if n])
+
+
+@RECIPE_STAGES.register_module()
+class TrainModel(RecipeStage):
+    """Trains a model with tools/train.py in ``<work_dir>/<name>``; a rerun after a kill
+    resumes from the last checkpoint.
+
+    Config keys: config (path), cfg_options (dict, resolved), set_data_root (True: point
+    the train/val/test datasets' ``data_root`` at the recipe's), amp (False).
+    Outputs: checkpoint (the best by the config's ``save_best``, else the last; main),
+    config (the dumped, final config), work_dir, best_score."""
+
+    def run(self, ctx):
+        c = self.cfg
+        if not osp.isfile(osp.join(ROOT, c['config'])) and not osp.isfile(c['config']):
+            raise RecipeError(f'stage {self.name!r}: config file not found: {c["config"]}')
+        wd = ctx.stage_dir(self.name)
+        options = {}
+        if c.get('set_data_root', True):
+            options.update(data_root_options(c['config'], ctx.data_root))
+        options.update(ctx.resolve(c.get('cfg_options', {})))
+        args = ['tools/train.py', c['config'], '--work-dir', wd]
+        if osp.isfile(osp.join(wd, 'last_checkpoint')):
+            if ctx.resume:
+                args.append('--resume')
+            else:  # another config trained here: keep that run, start this one afresh
+                k = 1
+                while osp.exists(f'{wd}.old{k}'):
+                    k += 1
+                os.replace(wd, f'{wd}.old{k}')
+                print(f'[recipe] {self.name}: the earlier run (other settings) moved to {wd}.old{k}')
+                wd = ctx.stage_dir(self.name)
+        if c.get('amp'):
+            args.append('--amp')
+        if options:
+            args += ['--cfg-options'] + [f'{k}={_option(v)}' for k, v in options.items()]
+        ctx.run_tool(self.name, args, 'train.log')
+        ckpt, score = best_checkpoint(wd)
+        config = osp.join(wd, osp.basename(c['config']))
+        params = int(sum(v.numel() for v in _load_checkpoint(ckpt)['state_dict'].values()
+                         if v.is_floating_point()))
+        return dict(main='checkpoint', checkpoint=ckpt, config=config, work_dir=wd,
+                    best_score=score, params=params, files=[ckpt, config])
+
+
+def _load_checkpoint(path):
+    """A checkpoint through futureseg's weights-only loader."""
+    from futureseg.engine.checkpoint import load_from_local
+    return load_from_local(path, 'cpu')
+
+
+def data_root_options(config, data_root,
+                      loaders=('train_dataloader', 'val_dataloader', 'test_dataloader')):
+    """--cfg-options that move a config's datasets onto ``data_root``: every dataset's
+    ``data_root``, and its other ``*_root`` paths under the config's own ``data_root``
+    (pseudo-labels, segmenter masks), through ConcatDataset / RepeatDataset wrappers."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    old = cfg.get('data_root')
+    options = {}
+
+    def walk(prefix, ds):
+        if not isinstance(ds, dict):
+            return
+        if 'datasets' in ds:
+            for i, sub in enumerate(ds['datasets']):
+                walk(f'{prefix}.datasets.{i}', sub)
+        elif isinstance(ds.get('dataset'), dict):
+            walk(f'{prefix}.dataset', ds['dataset'])
+        else:
+            for key, value in ds.items():
+                if key == 'data_root':
+                    options[f'{prefix}.{key}'] = data_root
+                elif key.endswith('_root') and isinstance(value, str) and old and value.startswith(old):
+                    options[f'{prefix}.{key}'] = data_root + value[len(old):]
+    for loader in loaders:
+        if isinstance(cfg.get(loader), dict):
+            walk(f'{loader}.dataset', cfg[loader].get('dataset'))
+    return options
+
+
+def _option(value):
+    """A value as MMEngine's --cfg-options parses it."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return '[' + ','.join(_option(v) for v in value) + ']'
+    return str(value)
+
+
+def best_checkpoint(work_dir):
+    """(path, score) of the best checkpoint (``best_*.pth``) of a training, else its last."""
+    best = [f for f in os.listdir(work_dir) if f.startswith('best_') and f.endswith('.pth')]
+    if best:
+        best.sort(key=lambda f: osp.getmtime(osp.join(work_dir, f)))
+        path = osp.join(work_dir, best[-1])
+        hub = _load_checkpoint(path).get('message_hub', {})
+        score = hub.get('runtime_info', {}).get('best_score') if isinstance(hub, dict) else None
+        return path, (float(score) if score is not None else None)
+    last = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(last):
+        raise RecipeError(f'no checkpoint in {work_dir}')
+    with open(last) as f:
+        path = f.read().strip()
+    return path, None
+
+
+@RECIPE_STAGES.register_module()
+class SegmentFrames(RecipeStage):
+    """Runs the trained frame segmenter over every frame of some splits (tools/pseudo_label.py):
+    pseudo-labels of the unlabelled videos, or the input masks of a mask-space model.
+
+    Config keys: segmenter (the segmenter's TrainModel stage), splits (list), out
+    ('{data_root}/seg_masks/{split}' by default; ``{split}`` is filled per split).
+    Outputs: one folder per split (keys = split names; main = the first)."""
+    depends_keys = ('segmenter',)
+
+    def run(self, ctx):
+        seg = ctx.outputs(self.cfg['segmenter'])
+        out_pattern = self.cfg.get('out', '{data_root}/seg_masks/{split}')
+        outputs = dict(files=[])
+        for split in self.cfg['splits']:
+            out = ctx.resolve(out_pattern.replace('{split}', split))
+            ctx.run_tool(self.name, ['tools/pseudo_label.py', seg['config'], seg['checkpoint'],
+                                     ctx.data_root, '--split', split, '--out', out, '--overwrite'])
+            outputs[split] = out
+            outputs['files'].append(out)
+        outputs['main'] = self.cfg['splits'][0]
+        return outputs
+
+
+@RECIPE_STAGES.register_module()
+class Baselines(RecipeStage):
+    """The reference rows of the table, from the segmenter's masks of a labelled split:
+    copy-frame-11 (the segmenter's mask of frame 11 as the prediction of frame 22; also with
+    the true mask of frame 11) and the ceiling (the segmenter on the true frame 22).
+
+    Config keys: masks (the SegmentFrames stage), split ('val')."""
+    depends_keys = ('masks',)
+
+    def run(self, ctx):
+        from futureseg.datasets.layout import list_videos, load_mask
+        from futureseg.evaluation.functional import confusion_matrix, jaccard_index
+        from .predict_then_segment import _seen_new
+        split = self.cfg.get('split', 'val')
+        seg_dir = ctx.outputs(self.cfg['masks'])[split]
+        cms = {k: 0 for k in ('copy_seg', 'copy_true', 'ceiling')}
+        seen_new = {k: [0, 0, 0, 0] for k in cms}
+        for vid, path in list_videos(osp.join(ctx.data_root, split)):
+            true = load_mask(osp.join(path, 'mask.npy'))
+            seg = load_mask(osp.join(seg_dir, f'video_{vid}', 'mask.npy'))
+            preds = dict(copy_seg=seg[10], copy_true=true[10], ceiling=seg[21])
+            for k, p in preds.items():
+                cms[k] = cms[k] + confusion_matrix(p, true[21])
+                _seen_new(seen_new[k], p, true[21], true[:11])
+        labels = dict(copy_seg='copy frame 11 (segmenter mask)', copy_true='copy frame 11 (true mask)',
+                      ceiling='segment true frame 22 (ceiling)')
+        scores = {labels[k]: dict(jaccard=jaccard_index(cms[k]), **_seen_new_iou(seen_new[k]))
+                  for k in cms}
+        path = osp.join(ctx.stage_dir(self.name), 'metrics.json')
+        _atomic_json(path, scores)
+        return dict(main='metrics', metrics=path, scores=scores, files=[path])
+
+
+def _seen_new_iou(acc):
+    return dict(seen_iou=acc[0] / acc[1] if acc[1] else float('nan'),
+                new_iou=acc[2] / acc[3] if acc[3] else float('nan'))
+
+
+@RECIPE_STAGES.register_module()
+class TestModel(RecipeStage):
+    """Evaluates a trained model with tools/test.py and puts its scores in the table.
+
+    Config keys: model (its TrainModel stage), config (default: the model's own; e.g. a
+    ``*_nos.py`` child to add post-processing), model_overrides (dict merged into the
+    config's ``model``, e.g. ``postprocessors=[...]``), cfg_options (dict, resolved), set_data_root
+    (True), rows (dict metric key -> table row; default ``{'future/jaccard': name}``; keys
+    of the ``stages/...`` post-processing table work too: ``stages/raw``,
+    ``stages/NewObjectSuppression``).
+    Outputs: metrics (JSON path; main), scores."""
+    depends_keys = ('model',)
+
+    def run(self, ctx):
+        model = ctx.outputs(self.cfg['model'])
+        config = ctx.resolve(self.cfg.get('config') or model['config'])
+        if self.cfg.get('model_overrides'):
+            config = self._derived_config(ctx, config, ctx.resolve(self.cfg['model_overrides']))
+        options = {}
+        if self.cfg.get('set_data_root', True):
+            options.update(data_root_options(config, ctx.data_root, ('test_dataloader',)))
+        options.update(ctx.resolve(self.cfg.get('cfg_options', {})))
+        wd = ctx.stage_dir(self.name)
+        metrics_path = osp.join(wd, 'metrics.json')
+        args = ['tools/test.py', config, model['checkpoint'], '--work-dir', wd,
+                '--metrics-out', metrics_path]
+        if options:
+            args += ['--cfg-options'] + [f'{k}={_option(v)}' for k, v in options.items()]
+        ctx.run_tool(self.name, args, 'test.log')
+        metrics = _read_json(metrics_path)
+        rows = self.cfg.get('rows') or {'future/jaccard': self.name}
+        scores = {}
+        for key, label in rows.items():
+            if key not in metrics:
+                raise RecipeError(f'stage {self.name!r}: metric {key!r} not in {sorted(metrics)}')
+            row = dict(jaccard=metrics[key])
+            for extra in ('seen_iou', 'new_iou'):  # the seen / new-object breakdown
+                name = f'future/{extra}' if key == 'future/jaccard' else f'{key}_{extra}'
+                if name in metrics:
+                    row[extra] = metrics[name]
+            row['params'] = model.get('params')
+            row['train_s'] = ctx.state.get(self.cfg['model'], {}).get('seconds')
+            scores[label] = row
+        return dict(main='metrics', metrics=metrics_path, scores=scores, files=[metrics_path])
+
+    def _derived_config(self, ctx, base, overrides):
+        """A config file inheriting ``base`` with ``model`` updated (e.g. post-processors)."""
+        path = osp.join(ctx.stage_dir(self.name), 'test_config.py')
+        with open(path + '.tmp', 'w') as f:
+            f.write(f'# written by the recipe stage {self.name!r}\n'
+                    f'_base_ = [{osp.abspath(base)!r}]\nmodel = {overrides!r}\n')
+        os.replace(path + '.tmp', path)
+        return path
+
+
+@RECIPE_STAGES.register_module()
+class PredictThenSegment(RecipeStage):
+    """The seed's first result: the segmenter applied to the frame predictor's frame 22
+    (tools/predict_then_segment.py).
+
+    Config keys: predictor (a frame predictor's TrainModel stage), segmenter (the
+    segmenter's), split ('val'), row (table label; default the stage name)."""
+    depends_keys = ('predictor', 'segmenter')
+
+    def run(self, ctx):
+        pred, seg = ctx.outputs(self.cfg['predictor']), ctx.outputs(self.cfg['segmenter'])
+        path = osp.join(ctx.stage_dir(self.name), 'metrics.json')
+        ctx.run_tool(self.name, ['tools/predict_then_segment.py', pred['config'], pred['checkpoint'],
+                                 seg['config'], seg['checkpoint'], '--data-root', ctx.data_root,
+                                 '--split', self.cfg.get('split', 'val'), '--metrics-out', path])
+        metrics = _read_json(path)
+        scores = {self.cfg.get('row', self.name): dict(jaccard=metrics['jaccard'],
+                                                       seen_iou=metrics.get('seen_iou', float('nan')),
+                                                       new_iou=metrics.get('new_iou', float('nan')))}
+        return dict(main='metrics', metrics=path, scores=scores, files=[path])
+
+
+class RecipeRunner:
+    """Runs a recipe config's stages in order; see the module docstring.
+
+    Args: cfg (mmengine Config or dict with data_root, work_dir, stages), work_dir /
+    data_root (override the recipe's), python (interpreter for the tools), quiet.
+    """
+
+    def __init__(self, cfg, work_dir=None, data_root=None, python=None, quiet=False):
+        self.work_dir = osp.abspath(work_dir or cfg.get('work_dir') or 'work_dirs/recipe')
+        self.data_root = osp.abspath(data_root or cfg['data_root'])
+        self.title = cfg.get('title', 'recipe')
+        stages = cfg.get('stages')
+        if not stages:
+            raise RecipeError('the recipe has no stages')
+        self.stages, names = [], set()
+        for s in stages:
+            s = dict(s)
+            name = s.get('name')
+            if not name or name in names or name in ('data_root', 'work_dir'):
+                raise RecipeError(f'every stage needs a unique name (not data_root/work_dir); got {name!r}')
+            names.add(name)
+            self.stages.append(RECIPE_STAGES.build(s))
+        for st in self.stages:
+            unknown = {d for d in st.dependencies(names | {'data_root', 'work_dir'})
+                       if d not in names} - {'data_root', 'work_dir'}
+            if unknown:
+                raise RecipeError(f'stage {st.name!r} refers to unknown stage(s) {sorted(unknown)}')
+        self.state_path = osp.join(self.work_dir, STATE_FILE)
+        self.state = _read_json(self.state_path) if osp.isfile(self.state_path) else {}
+        self.ctx = RecipeContext(self.data_root, self.work_dir, self.state, python, quiet)
+
+    def _log(self, msg):
+        print(f'[recipe] {msg}', flush=True)
+
+    def run(self):
+        names = {s.name for s in self.stages}
+        rerun = set()
+        t_all = time.time()
+        for stage in self.stages:
+            entry = self.state.get(stage.name, {})
+            deps = stage.dependencies(names) & names
+            why = None
+            if entry.get('status') != 'done':
+                why = 'not run yet' if not entry else f'unfinished ({entry.get("status")})'
+            elif entry.get('fingerprint') != stage.fingerprint():
+                why = 'its config changed'
+            elif deps & rerun:
+                why = f'{", ".join(sorted(deps & rerun))} ran again'
+            elif not stage.outputs_exist(entry.get('outputs', {})):
+                why = 'its outputs are gone'
+            if why is None:
+                self._log(f'{stage.name}: done, skipped')
+                continue
+            self._log(f'{stage.name} ({type(stage).__name__}): running ({why})')
+            # an interrupted run of the same stage config continues where it stopped
+            self.ctx.resume = (entry.get('status') == 'running'
+                               and entry.get('fingerprint') == stage.fingerprint())
+            self.state[stage.name] = dict(status='running', fingerprint=stage.fingerprint(),
+                                          started=time.time())
+            _atomic_json(self.state_path, self.state)
+            t0 = time.time()
+            outputs = stage.run(self.ctx)
+            self.state[stage.name] = dict(status='done', fingerprint=stage.fingerprint(),
+                                          outputs=outputs, seconds=round(time.time() - t0, 1))
+            _atomic_json(self.state_path, self.state)
+            rerun.add(stage.name)
+            self._log(f'{stage.name}: done in {time.time() - t0:.0f} s')
+        table = self.table()
+        with open(osp.join(self.work_dir, 'results.md'), 'w') as f:
+            f.write(f'# {self.title}\n\n{table}\n')
+        _atomic_json(osp.join(self.work_dir, 'results.json'), self.results())
+        print(f'\n{self.title}: Jaccard on {self.results_split()} (data: {self.data_root})\n{table}',
+              flush=True)
+        self._log(f'finished in {time.time() - t_all:.0f} s; table in {self.work_dir}/results.md')
+        return self.results()
+
+    def results_split(self):
+        return 'val'
+
+    def results(self):
+        rows = []
+        for stage in self.stages:
+            entry = self.state.get(stage.name, {})
+            for label, row in entry.get('outputs', {}).get('scores', {}).items():
+                rows.append(dict(row=label, stage=stage.name, **row))
+        return dict(rows=rows, seconds={s.name: self.state.get(s.name, {}).get('seconds')
+                                        for s in self.stages})
+
+    def table(self):
+        """Markdown table: one row per score, with the seen / new-object IoU and stage time."""
+        res = self.results()
+
+        def fmt(v):
+            return '-' if v is None or (isinstance(v, float) and np.isnan(v)) else f'{v:.4f}'
+        lines = ['| result | Jaccard | seen objects IoU | new objects IoU | training time | parameters |',
+                 '|---|---|---|---|---|---|']
+        for r in res['rows']:
+            secs, params = r.get('train_s'), r.get('params')
+            lines.append(f"| {r['row']} | {fmt(r.get('jaccard'))} | {fmt(r.get('seen_iou'))} | "
+                         f"{fmt(r.get('new_iou'))} | {'-' if secs is None else f'{secs:.0f} s'} | "
+                         f"{'-' if params is None else f'{params / 1e6:.2f} M'} |")
+        return '\n'.join(lines)

@@ -1,0 +1,215 @@
+"""Mask-space future prediction: SimVP over the class masks of frames 1-11 (the approach of
+the two entries that scored above the winner), and the hybrid RGB + mask variant."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+
+from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
+from futureseg.registry import MODELS
+from ..data_preprocessor import stack_field
+from .predictors import SimVPMaskPredictor
+
+
+@MODELS.register_module()
+class MaskEmbedding(BaseModule):
+    """Class ids (B, T, H, W) -> learned vectors (B, T, embed_dim, H, W).
+
+    The ignore id (255) gets its own vector. ``soft`` embeds class probabilities (their
+    expectation over the vectors), for feeding predictions back without an arg-max.
+
+    Config keys: num_classes (49), embed_dim (8), ignore_index (255).
+    """
+
+    def __init__(self, num_classes=NUM_CLASSES, embed_dim=8, ignore_index=IGNORE_INDEX, init_cfg=None):
+        super().__init__(init_cfg)
+        self.num_classes, self.ignore_index = num_classes, ignore_index
+        self.embed = nn.Embedding(num_classes + 1, embed_dim)
+
+    def forward(self, masks):
+        ids = masks.long()
+        bad = (ids >= self.num_classes) & (ids != self.ignore_index) | (ids < 0)
+        if bad.any():
+            raise ValueError(f'class ids out of range [0, {self.num_classes}) in the input masks: '
+                             f'{ids[bad].unique().tolist()[:5]}')
+        ids = torch.where(ids == self.ignore_index, self.num_classes, ids)
+        return self.embed(ids).movedim(-1, -3)
+
+    def soft(self, probs):
+        """(B, K, H, W) probabilities -> (B, embed_dim, H, W)."""
+        return torch.einsum('bkhw,kc->bchw', probs, self.embed.weight[:self.num_classes])
+
+
+@MODELS.register_module()
+class SimVPMaskSpacePredictor(SimVPMaskPredictor):
+    """SimVP over embedded class masks: masks of frames 1-11 -> class logits of the future.
+
+    The masks come from each sample's ``context_masks`` (``LoadVideo(load_context_masks=True)``;
+    the segmenter's masks via the dataset's ``context_mask_root``, or the true masks).
+
+    Extra config keys (besides SimVPMaskPredictor's):
+        embed_dim (int): channels of each class's learned vector (8).
+        with_frames (bool): the hybrid: the RGB frames concatenated to the embeddings (False).
+        downsample (int): 1, or 2 to fold 2x2 pixels into channels before the encoder
+            (space-to-depth) and up-sample (pixel shuffle + conv) before a 1x1 readout.
+        mode (str): 'direct' (frames 1-11 -> frame 22, or -> frames 12-22 with
+            output='all') or 'autoregressive' (predict the next mask, feed it back, 11 steps;
+            trained on the masks of frames 12-22, mode='future_masks' data).
+        future_steps (int): autoregressive steps to frame 22 (11).
+        feedback (str): what is fed back: 'hard' (embedding of the arg-max, as at test time)
+            or 'soft' (expected embedding under the softmax; gradients flow through it).
+        copy_prior (float): start value of a learned weight on the one-hot of the newest
+            input mask, added to the logits, so that training starts from "copy the last
+            mask" (the copy-frame-11 baseline) and learns the motion; 0 = off (default 4).
+        ss_prob, ss_steps: scheduled sampling: each training rollout feeds the model its own
+            predictions with probability ``ss_prob``, for ``ss_steps`` consecutive steps from
+            a random step (the rest: true masks; ss_steps >= future_steps - 1: free-running). Set over training by ``ScheduledSamplingHook``;
+            0 = teacher forcing.
+    """
+
+    def __init__(self, *args, embed_dim=8, with_frames=False, downsample=1, mode='direct',
+                 future_steps=11, feedback='hard', copy_prior=4.0, ss_prob=0., ss_steps=0,
+                 num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX, **kwargs):
+        if mode not in ('direct', 'autoregressive'):
+            raise ValueError(f"mode must be 'direct' or 'autoregressive', got {mode!r}")
+        if downsample not in (1, 2):
+            raise ValueError(f'downsample must be 1 or 2, got {downsample!r}')
+        if feedback not in ('hard', 'soft'):
+            raise ValueError(f"feedback must be 'hard' or 'soft', got {feedback!r}")
+        if with_frames and mode == 'autoregressive':
+            raise ValueError('the hybrid (with_frames=True) has no future RGB frames to feed back; '
+                             "use mode='direct'")
+        in_ch = (embed_dim + (3 if with_frames else 0)) * downsample ** 2
+        kwargs['encoder'] = dict(kwargs['encoder'], in_channels=in_ch)
+        super().__init__(*args, num_classes=num_classes, ignore_index=ignore_index, **kwargs)
+        self.embedding = MaskEmbedding(num_classes, embed_dim, ignore_index)
+        self.with_frames, self.downsample, self.mode = with_frames, downsample, mode
+        self.future_steps, self.feedback = future_steps, feedback
+        self.ss_prob, self.ss_steps = ss_prob, ss_steps
+        self.copy_prior = nn.Parameter(torch.tensor(float(copy_prior))) if copy_prior else None
+        if downsample > 1:
+            hid = self.decoder.readout.in_channels
+            # decode at half resolution to features, then up-sample before the class readout
+            self.decoder.readout = nn.Identity()
+            self.upsample = nn.Sequential(
+                nn.Conv2d(hid, hid * downsample ** 2, 3, padding=1), nn.PixelShuffle(downsample),
+                nn.GroupNorm(2, hid), nn.SiLU(), nn.Conv2d(hid, num_classes, 1))
+        else:
+            self.upsample = None
+
+    # -- input and output ------------------------------------------------------------------
+    def embed_frames(self, masks, frames=None):
+        """(B, T, H, W) ids (+ (B, T, 3, H, W) frames) -> (B, T, C, H/d, W/d) encoder input."""
+        x = self.embedding(masks)
+        if self.with_frames:
+            x = torch.cat([frames.to(x.dtype), x], 2)
+        if self.downsample > 1:
+            if x.shape[-1] % self.downsample or x.shape[-2] % self.downsample:
+                raise ValueError(f'frame size {tuple(x.shape[-2:])} is not divisible by '
+                                 f'downsample={self.downsample}')
+            x = F.pixel_unshuffle(x.flatten(0, 1), self.downsample).unflatten(0, x.shape[:2])
+        return x
+
+    def readout(self, feats, last_mask=None):
+        """Decoder output (B, T, C, h, w) -> logits (B, T, K, H, W), plus the copy prior on
+        ``last_mask`` (B, H, W), the newest input mask."""
+        if self.upsample is not None:
+            feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
+        if self.copy_prior is not None and last_mask is not None:
+            ids = torch.where(last_mask < self.num_classes, last_mask, 0).long()
+            onehot = F.one_hot(ids, self.num_classes).permute(0, 3, 1, 2).to(feats.dtype)
+            feats = feats + self.copy_prior * onehot[:, None]
+        return feats
+
+    def context(self, inputs, data_samples):
+        if not data_samples or 'context_masks' not in data_samples[0]:
+            raise ValueError('a mask-space model reads context_masks: use '
+                             'LoadVideo(load_context_masks=True) in the pipeline')
+        return stack_field(data_samples, 'context_masks')
+
+    # -- the two prediction modes ----------------------------------------------------------
+    def direct_logits(self, x, masks):
+        hid, skip = self.encode_translate(x)
+        steps = [hid.shape[1] - 1] if self.output == 'last' else None
+        return self.readout(self.decode(hid, skip, steps), masks[:, -1])
+
+    def _encode(self, x):
+        b, t = x.shape[:2]
+        lat, skip = self.encoder(x.flatten(0, 1))
+        return lat.unflatten(0, (b, t)), skip.unflatten(0, (b, t))
+
+    def _next(self, lat, skip, last_mask):
+        """Logits (B, K, H, W) of the frame after the window; the last output slot is decoded
+        so that the decoder's skip comes from the newest frame."""
+        hid = self.translator(lat.flatten(1, 2)).reshape(lat.shape)
+        return self.readout(self.decode(hid, skip, [lat.shape[1] - 1]), last_mask)[:, 0]
+
+    def rollout(self, masks, truth=None):
+        """Autoregressive prediction; returns logits (B, future_steps, K, H, W).
+
+        ``truth`` (B, future_steps, H, W): true future masks to feed back (teacher forcing);
+        scheduled sampling replaces some of them by the model's own predictions. Without
+        it (inference) every fed-back mask is the model's own. The encoder runs once per
+        frame: a window slides over the cached encodings.
+        """
+        lat, skip = self._encode(self.embed_frames(masks))
+        b = masks.shape[0]
+        own_from = own_to = None
+        if truth is not None and self.training and self.ss_prob > 0 and self.ss_steps > 0:
+            use = torch.rand(b, device=masks.device) < self.ss_prob
+            # a run of ss_steps fed-back masks (future_steps - 1 are fed back in all) placed
+            # at random; a run as long as the rollout is free-running, as at test time
+            fed = self.future_steps - 1
+            start = torch.randint(0, max(fed - int(self.ss_steps), 0) + 1, (b,), device=masks.device)
+            own_from = torch.where(use, start, self.future_steps)
+            own_to = own_from + int(self.ss_steps)
+        out, last = [], masks[:, -1]
+        for step in range(self.future_steps):
+            logits = self._next(lat, skip, last)
+            out.append(logits)
+            if step == self.future_steps - 1:
+                break
+            own = None  # (B,) True where this step feeds back the model's own prediction
+            if truth is not None:
+                own = torch.zeros(b, dtype=torch.bool, device=masks.device) if own_from is None \
+                    else (own_from <= step) & (step < own_to)
+            last = logits.detach().argmax(1)
+            if own is not None:
+                last = torch.where(own.view(b, 1, 1), last, truth[:, step])
+            if self.feedback == 'soft':
+                fed = self.embedding.soft(logits.softmax(1))
+                if own is not None:
+                    fed = torch.where(own.view(b, 1, 1, 1), fed, self.embedding(truth[:, step]))
+            else:
+                fed = self.embedding(last)
+            if self.downsample > 1:
+                fed = F.pixel_unshuffle(fed, self.downsample)
+            new_lat, new_skip = self.encoder(fed)
+            lat = torch.cat([lat[:, 1:], new_lat[:, None]], 1)
+            skip = torch.cat([skip[:, 1:], new_skip[:, None]], 1)
+        return torch.stack(out, 1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        masks = self.context(inputs, data_samples)
+        if self.mode == 'direct':
+            logits = self.direct_logits(self.embed_frames(masks, inputs), masks)
+        elif mode == 'loss':
+            gt = stack_field(data_samples, 'gt_masks')
+            if gt.shape[1] != self.future_steps:
+                raise ValueError(f'autoregressive training needs the masks of all {self.future_steps} '
+                                 f"future frames (dataset mode='future_masks'), got {gt.shape[1]}")
+            logits = self.rollout(masks, gt)
+        else:
+            logits = self.rollout(masks)
+            if self.output == 'last':
+                logits = logits[:, -1:]
+        if mode == 'tensor':
+            return logits
+        if mode == 'loss':
+            return self.loss_from_logits(logits, stack_field(data_samples, 'gt_masks'))
+        if mode == 'predict':
+            pred = logits.argmax(2)
+            for s, p, frames in zip(data_samples, pred, inputs):
+                s.pred_masks = self.postprocess(s, p, frames) if self.postprocessors else p
+            return data_samples
+        raise ValueError(f'unknown mode {mode!r}')

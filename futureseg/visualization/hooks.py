@@ -1,0 +1,59 @@
+"""A hook that draws predicted future masks during validation / testing."""
+import os
+import os.path as osp
+
+from mmengine.hooks import Hook
+
+from futureseg.registry import HOOKS
+
+
+@HOOKS.register_module()
+class FutureSegVisualizationHook(Hook):
+    """Draws every ``interval``-th video's panel (see FutureSegVisualizer) while testing, and
+    while validating when ``draw_val`` is set.
+
+    Config keys: draw (False; tools/test.py --show-dir turns it on), interval (1), show_dir
+    (PNG folder, relative to the work dir's timestamp folder unless absolute; without it the
+    panels go to the visualizer's backends), draw_val (False), max_videos (None = all).
+    """
+    priority = 'NORMAL'
+
+    def __init__(self, draw=False, interval=1, show_dir=None, draw_val=False, max_videos=None):
+        self.draw, self.interval, self.show_dir = draw, interval, show_dir
+        self.draw_val, self.max_videos = draw_val, max_videos
+        self._count = 0
+
+    def _draw(self, runner, data_batch, outputs, tag):
+        from mmengine.visualization import Visualizer
+        visualizer = Visualizer.get_current_instance()
+        if not hasattr(visualizer, 'panel'):
+            raise TypeError('FutureSegVisualizationHook needs visualizer=dict(type='
+                            f"'FutureSegVisualizer'), the config has {type(visualizer).__name__}")
+        out_dir = None
+        if self.show_dir:
+            out_dir = self.show_dir if osp.isabs(self.show_dir) else osp.join(runner.log_dir, self.show_dir)
+            os.makedirs(out_dir, exist_ok=True)
+        for inputs, sample in zip(data_batch['inputs'], outputs):
+            if self.max_videos is not None and self._count >= self.max_videos:
+                return
+            self._count += 1
+            if (self._count - 1) % self.interval:
+                continue
+            vid = sample.metainfo.get('video_id', self._count)
+            out_file = osp.join(out_dir, f'video_{vid}.png') if out_dir else None
+            visualizer.add_datasample(f'{tag}_video_{vid}', inputs, sample, out_file=out_file,
+                                      step=runner.iter)
+
+    def before_test(self, runner):
+        self._count = 0
+
+    def before_val(self, runner):
+        self._count = 0
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if self.draw:
+            self._draw(runner, data_batch, outputs, 'test')
+
+    def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if self.draw and self.draw_val:
+            self._draw(runner, data_batch, outputs, 'val')

@@ -1,0 +1,265 @@
+"""Mask-space future prediction: embeddings, direct / autoregressive modes, scheduled
+sampling, the soft Jaccard loss and the context-mask data path."""
+import os
+import os.path as osp
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+
+from futureseg.utils import register_all_modules
+
+register_all_modules()
+from futureseg.datasets.layout import DataError  # noqa: E402
+from futureseg.datasets.transforms import VideoDataSample  # noqa: E402
+from futureseg.engine.hooks import ScheduledSamplingHook, schedule_value  # noqa: E402
+from futureseg.models.losses import SoftJaccardLoss, soft_jaccard  # noqa: E402
+from futureseg.registry import DATASETS, MODELS  # noqa: E402
+
+from conftest import FIXTURES, run_tool  # noqa: E402
+
+H, W = 16, 24
+
+
+def build(**overrides):
+    cfg = Config.fromfile(osp.join(FIXTURES, 'maskspace_tiny.py'))
+    cfg.model.update(overrides)
+    torch.manual_seed(0)
+    return MODELS.build(cfg.model)
+
+
+def batch(b=2, future=11, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    inputs = torch.rand(b, 11, 3, H, W, generator=g)
+    samples = [VideoDataSample(context_masks=torch.randint(0, 49, (11, H, W), generator=g),
+                               gt_masks=torch.randint(0, 49, (future, H, W), generator=g))
+               for _ in range(b)]
+    return inputs, samples
+
+
+def test_mask_embedding_maps_ids_and_ignore_and_rejects_bad_ids():
+    emb = MODELS.build(dict(type='MaskEmbedding', embed_dim=3))
+    masks = torch.tensor([[[0, 5], [255, 48]]])
+    out = emb(masks)
+    assert out.shape == (1, 3, 2, 2)
+    assert torch.equal(out[0, :, 0, 1], emb.embed.weight[5])
+    assert torch.equal(out[0, :, 1, 0], emb.embed.weight[49])  # ignore has its own vector
+    with pytest.raises(ValueError, match='out of range'):
+        emb(torch.tensor([[[49]]]))
+    onehot = torch.nn.functional.one_hot(torch.tensor([[7]]), 49).permute(0, 2, 1)[..., None].float()
+    assert torch.allclose(emb.soft(onehot)[0, :, 0, 0], emb.embed.weight[7])
+
+
+@pytest.mark.parametrize('kwargs, steps', [
+    (dict(output='last'), 1), (dict(output='all'), 11), (dict(output='all', downsample=2), 11),
+    (dict(output='last', with_frames=True), 1),
+    (dict(mode='autoregressive', output='last'), 1), (dict(mode='autoregressive', output='all'), 11)])
+def test_prediction_shapes(kwargs, steps):
+    model = build(**kwargs).eval()
+    inputs, samples = batch()
+    with torch.no_grad():
+        logits = model(inputs, samples, mode='tensor')
+        assert logits.shape == (2, steps, 49, H, W)
+        out = model(inputs, samples, mode='predict')
+    assert out[0].pred_masks.shape == (steps, H, W)
+    model.train()
+    losses = model(inputs, samples, mode='loss')
+    assert set(losses) == {'loss_ce'} and losses['loss_ce'].isfinite()
+
+
+def test_hybrid_reads_the_frames_and_mask_model_does_not():
+    inputs, samples = batch()
+    other = inputs + 0.5
+    for with_frames in (False, True):
+        model = build(with_frames=with_frames).eval()
+        with torch.no_grad():
+            same = torch.equal(model(inputs, samples, 'tensor'), model(other, samples, 'tensor'))
+        assert same != with_frames
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match='hybrid'):
+        build(with_frames=True, mode='autoregressive')
+    with pytest.raises(ValueError, match='downsample'):
+        build(downsample=3)
+    model = build(downsample=2)
+    inputs, samples = batch()
+    samples = [VideoDataSample(context_masks=s.context_masks[:, :15]) for s in samples]
+    with pytest.raises(ValueError, match='divisible'):
+        model(inputs[..., :15, :], samples, 'tensor')
+    with pytest.raises(ValueError, match='load_context_masks'):
+        model(inputs, [VideoDataSample() for _ in range(2)], 'tensor')
+
+
+def test_autoregressive_teacher_forcing_feeds_the_truth():
+    model = build(mode='autoregressive', output='all').train()
+    inputs, samples = batch()
+    masks = torch.stack([s.context_masks for s in samples])
+    truth = torch.stack([s.gt_masks for s in samples])
+    changed = truth.clone()
+    changed[:, 3] = (changed[:, 3] + 1) % 49
+    with torch.no_grad():
+        a, b = model.rollout(masks, truth), model.rollout(masks, changed)
+    # the mask of frame 15 (step 3) is fed back before step 4 and changes nothing earlier
+    assert torch.equal(a[:, :4], b[:, :4])
+    assert not torch.allclose(a[:, 4:], b[:, 4:])
+
+
+def test_scheduled_sampling_at_full_rate_is_free_running():
+    model = build(mode='autoregressive', output='all')
+    inputs, samples = batch()
+    masks = torch.stack([s.context_masks for s in samples])
+    truth = torch.stack([s.gt_masks for s in samples])
+    model.eval()
+    with torch.no_grad():
+        free = model.rollout(masks)
+    model.train()
+    model.ss_prob, model.ss_steps = 1.0, 22  # every step fed its own prediction
+    for m in model.modules():  # no dropout / norm statistics differences in this check
+        if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.Dropout)):
+            m.eval()
+    with torch.no_grad():
+        fed_own = model.rollout(masks, truth)
+        model.ss_prob = 0.0
+        forced = model.rollout(masks, truth)
+    assert torch.allclose(fed_own, free, atol=1e-5)
+    assert not torch.allclose(forced, free, atol=1e-3)
+
+
+def test_autoregressive_training_needs_all_future_masks():
+    model = build(mode='autoregressive').train()
+    inputs, samples = batch(future=1)
+    with pytest.raises(ValueError, match='future_masks'):
+        model(inputs, samples, 'loss')
+
+
+def test_schedule_values():
+    assert schedule_value(0, 0, 1) == 0 and schedule_value(1, 0, 1) == 1
+    assert schedule_value(0.25, 0, 1) == pytest.approx(0.25)
+    assert schedule_value(0.5, 0, 1, 'cosine') == pytest.approx(0.5)
+    assert schedule_value(0.25, 0, 1, 'cosine') < 0.25
+    assert schedule_value(0.99, 0, 1, 'step') == 0 and schedule_value(1.0, 0, 1, 'step') == 1
+    assert schedule_value(2.0, 1, 11) == 11  # clamped after the ramp
+    with pytest.raises(ValueError, match='schedule'):
+        schedule_value(0.5, 0, 1, 'exp')
+
+
+def test_scheduled_sampling_hook_sets_the_model():
+    hook = ScheduledSamplingHook(prob=(0., 1.), steps=(1, 11), begin=0., end=0.8)
+    model = build(mode='autoregressive')
+    runner = SimpleNamespace(model=model, iter=0, max_iters=100,
+                             message_hub=MessageHub.get_instance('ss_test'))
+    seen = []
+    for it in (0, 40, 80, 99):
+        runner.iter = it
+        hook.before_train_iter(runner, it)
+        seen.append((round(model.ss_prob, 3), model.ss_steps))
+    assert seen == [(0.0, 1), (0.5, 6), (1.0, 11), (1.0, 11)]
+    assert runner.message_hub.get_scalar('train/ss_prob').current() == 1.0
+    with pytest.raises(TypeError, match='ss_prob'):
+        runner.model = torch.nn.Linear(1, 1)
+        hook.before_train_iter(runner, 0)
+    with pytest.raises(ValueError, match='after begin'):
+        ScheduledSamplingHook(begin=0.5, end=0.5)
+
+
+def test_soft_jaccard_equals_torchmetrics_on_one_hot_inputs():
+    from torchmetrics.classification import MulticlassJaccardIndex
+    g = torch.Generator().manual_seed(3)
+    target = torch.randint(0, 6, (3, 20, 30), generator=g)
+    target[0, :4] = 255
+    pred = torch.where(torch.rand(target.shape, generator=g) < 0.6, target.clamp(max=5),
+                       torch.randint(0, 9, target.shape, generator=g))
+    probs = torch.nn.functional.one_hot(pred, 49).permute(0, 3, 1, 2).float()
+    metric = MulticlassJaccardIndex(num_classes=49, ignore_index=255)
+    expected = metric(pred, target)
+    assert soft_jaccard(probs, target).item() == pytest.approx(expected.item(), abs=1e-5)
+
+
+def test_soft_jaccard_loss_has_gradients_and_prefers_the_truth():
+    target = torch.randint(0, 49, (2, 8, 8))
+    logits = torch.randn(2, 49, 8, 8, requires_grad=True)
+    loss = SoftJaccardLoss()(logits, target)
+    loss.backward()
+    assert logits.grad is not None and logits.grad.abs().sum() > 0
+    good = torch.nn.functional.one_hot(target, 49).permute(0, 3, 1, 2).float() * 20
+    assert SoftJaccardLoss()(good, target) < 0.01 < loss.item()
+
+
+def test_jaccard_loss_alone_or_with_cross_entropy():
+    inputs, samples = batch()
+    alone = build(losses=[dict(type='SoftJaccardLoss')]).train()
+    assert set(alone(inputs, samples, 'loss')) == {'loss_jaccard'}
+    both = build(losses=[dict(type='WeightedCrossEntropyLoss', background_weight=0.1),
+                         dict(type='SoftJaccardLoss', loss_weight=0.5)]).train()
+    losses = both(inputs, samples, 'loss')
+    assert set(losses) == {'loss_ce', 'loss_jaccard'}
+    sum(losses.values()).backward()
+    assert both.embedding.embed.weight.grad.abs().sum() > 0
+
+
+def _write_context(tiny_dataset, split, out, frames=None, shift=1):
+    """Fake "segmenter masks": the true masks with ids shifted, so the source is visible."""
+    from futureseg.datasets.layout import list_videos, load_mask
+    for vid, path in list_videos(osp.join(tiny_dataset, split)):
+        if osp.isfile(osp.join(path, 'mask.npy')):
+            m = load_mask(osp.join(path, 'mask.npy'))
+        else:  # hidden: 11 frames, no masks
+            m = np.zeros((11, 64, 96), np.uint8)
+        m = m[:frames] if frames else m
+        os.makedirs(osp.join(out, f'video_{vid}'), exist_ok=True)
+        np.save(osp.join(out, f'video_{vid}', 'mask.npy'), np.where(m > 0, (m + shift) % 49, 0).astype(np.uint8))
+
+
+def test_context_masks_come_from_context_mask_root(tiny_dataset, tmp_path):
+    pipeline = [dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),
+                dict(type='PackVideoInputs')]
+    plain = DATASETS.build(dict(type='FutureSegVideoDataset', data_root=tiny_dataset, split='val',
+                                mode='last_mask', pipeline=pipeline, test_mode=True))[0]['data_samples']
+    assert torch.equal(plain.context_masks, plain.input_masks)
+    out = str(tmp_path / 'ctx')
+    _write_context(tiny_dataset, 'val', out)
+    seg = DATASETS.build(dict(type='FutureSegVideoDataset', data_root=tiny_dataset, split='val',
+                              mode='last_mask', context_mask_root=out, pipeline=pipeline,
+                              test_mode=True))[0]['data_samples']
+    assert seg.context_masks.shape == (11, 64, 96)
+    assert not torch.equal(seg.context_masks, seg.input_masks)
+    assert torch.equal(seg.input_masks, plain.input_masks)  # the true masks stay for the metric
+    # the hidden split: 11-frame masks are enough
+    hidden_out = str(tmp_path / 'ctx_hidden')
+    _write_context(tiny_dataset, 'hidden', hidden_out, frames=11)
+    hidden = DATASETS.build(dict(type='FutureSegVideoDataset', data_root=tiny_dataset, split='hidden',
+                                 mode='inputs_only', context_mask_root=hidden_out, pipeline=pipeline,
+                                 test_mode=True))[0]['data_samples']
+    assert hidden.context_masks.shape == (11, 64, 96)
+    with pytest.raises(DataError, match='no context masks'):
+        DATASETS.build(dict(type='FutureSegVideoDataset', data_root=tiny_dataset, split='val',
+                            mode='last_mask', context_mask_root=str(tmp_path / 'none'),
+                            pipeline=pipeline, test_mode=True))
+
+
+def test_train_and_test_tools_run_the_mask_space_model_with_nos(tiny_dataset, tmp_path):
+    wd = str(tmp_path / 'ms')
+    run_tool('tools/train.py', osp.join(FIXTURES, 'maskspace_tiny.py'), '--work-dir', wd,
+             '--cfg-options', f'train_dataloader.dataset.data_root={tiny_dataset}',
+             f'val_dataloader.dataset.data_root={tiny_dataset}',
+             'val_dataloader.dataset.context_mask_root=None')
+    ckpt = osp.join(wd, 'epoch_2.pth')
+    assert osp.isfile(ckpt)
+    metrics = str(tmp_path / 'metrics.json')
+    proc = run_tool('tools/test.py', 'configs/maskspace/maskspace_gsta_nos.py', ckpt,
+                    '--work-dir', str(tmp_path / 'test'), '--metrics-out', metrics, '--cfg-options',
+                    f'test_dataloader.dataset.data_root={tiny_dataset}',
+                    'test_dataloader.dataset.context_mask_root=None',
+                    'model.encoder.hid_S=8', 'model.encoder.N_S=2', 'model.decoder.hid_S=8',
+                    'model.decoder.N_S=2', 'model.translator.hid_T=16', 'model.translator.N_T=2',
+                    'model.embed_dim=4', 'test_dataloader.num_workers=0',
+                    'test_dataloader.persistent_workers=False')
+    import json
+    with open(metrics) as f:
+        scores = json.load(f)
+    assert 0 <= scores['future/jaccard'] <= 1
+    assert {'stages/raw', 'stages/NewObjectSuppression', 'stages/copy_frame11_true'} <= set(scores)

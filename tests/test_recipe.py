@@ -1,0 +1,144 @@
+"""The recipe runner on a tiny recipe: every stage runs, a kill mid-way loses nothing
+finished, a rerun skips what is done, and a changed stage reruns with its dependents."""
+import json
+import os
+import os.path as osp
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+
+TINY_RECIPE = '''
+title = 'tiny recipe'
+data_root = {data_root!r}
+work_dir = {work_dir!r}
+stages = [
+    dict(type='GenerateData', name='data', splits=dict(train=4, val=2), width=96, height=64,
+         workers=1, seed=3),
+    dict(type='TrainModel', name='segmenter', config={seg!r},
+         cfg_options={{'train_cfg.max_iters': 16, 'train_cfg.val_interval': 16,
+                      'param_scheduler.0.end': 16, 'default_hooks.checkpoint.interval': 8}}),
+    dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val', 'train']),
+    dict(type='Baselines', name='baselines', masks='seg_masks'),
+    dict(type='TrainModel', name='future_seg', config={ms!r},
+         cfg_options={{'train_dataloader.dataset.context_mask_root': '{{seg_masks.train}}',
+                      'train_cfg.max_epochs': {epochs}, 'param_scheduler.0.end': {epochs}}}),
+    dict(type='TestModel', name='future_seg_nos', model='future_seg',
+         model_overrides=dict(
+             postprocessors=[dict(type='NewObjectSuppression', area_threshold=20)],
+             known_objects=dict(source='context_masks')),
+         rows={{'stages/raw': 'mask-space', 'stages/NewObjectSuppression': 'mask-space + NOS'}}),
+]
+'''
+
+
+def write_recipe(tmp_path, epochs):
+    path = tmp_path / 'tiny_recipe.py'
+    path.write_text(TINY_RECIPE.format(
+        data_root=str(tmp_path / 'data'), work_dir=str(tmp_path / 'work'), epochs=epochs,
+        seg=osp.join(FIXTURES, 'deeplabv3_tiny.py'), ms=osp.join(FIXTURES, 'maskspace_tiny.py')))
+    return str(path)
+
+
+def start(recipe, log):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, FIXTURES]))
+    return subprocess.Popen([sys.executable, 'tools/run_recipe.py', recipe], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def state(tmp_path):
+    path = tmp_path / 'work' / 'recipe_state.json'
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def run_to_end(recipe, tmp_path, name):
+    log_path = tmp_path / f'{name}.log'
+    with open(log_path, 'w') as log:
+        code = start(recipe, log).wait(timeout=600)
+    text = log_path.read_text()
+    assert code == 0, text[-3000:]
+    return text
+
+
+def test_recipe_killed_mid_way_resumes_and_skips_finished_stages(tmp_path):
+    recipe = write_recipe(tmp_path, epochs=4)
+    work = tmp_path / 'work'
+    with open(tmp_path / 'first.log', 'w') as log:
+        proc = start(recipe, log)
+        deadline = time.time() + 400
+        # kill it while the future-segmentation model trains, after its first checkpoint
+        while time.time() < deadline and proc.poll() is None:
+            if (state(tmp_path).get('future_seg', {}).get('status') == 'running'
+                    and (work / 'future_seg' / 'epoch_1.pth').exists()):
+                break
+            time.sleep(0.5)
+        assert proc.poll() is None, (tmp_path / 'first.log').read_text()[-3000:]
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    before = state(tmp_path)
+    assert [before[s]['status'] for s in ('data', 'segmenter', 'seg_masks', 'baselines')] == ['done'] * 4
+    assert before['future_seg']['status'] == 'running' and 'future_seg_nos' not in before
+    seg_ckpt = before['segmenter']['outputs']['checkpoint']
+    seg_mtime = os.path.getmtime(seg_ckpt)
+
+    text = run_to_end(recipe, tmp_path, 'second')
+    for name in ('data', 'segmenter', 'seg_masks', 'baselines'):
+        assert f'[recipe] {name}: done, skipped' in text
+    assert '[recipe] future_seg (TrainModel): running (unfinished (running))' in text
+    train_log = (work / 'future_seg' / 'train.log').read_text()
+    commands = [line for line in train_log.splitlines() if line.startswith('$ ')]
+    assert len(commands) == 2 and '--resume' not in commands[0] and '--resume' in commands[1]
+    assert 'Auto resumed from the latest checkpoint' in train_log
+    assert os.path.getmtime(seg_ckpt) == seg_mtime
+    after = state(tmp_path)
+    assert all(after[s]['status'] == 'done' for s in after)
+    # the table: baselines, ceiling and the model with and without NOS
+    for row in ('copy frame 11 (segmenter mask)', 'segment true frame 22 (ceiling)',
+                'mask-space', 'mask-space + NOS'):
+        assert f'| {row} |' in text
+    nos_row = next(line for line in text.splitlines() if line.startswith('| mask-space + NOS |'))
+    assert nos_row.split('|')[3].strip() != '-'  # the seen-objects IoU of the NOS row
+    results = json.loads((work / 'results.json').read_text())
+    assert {r['row'] for r in results['rows']} >= {'mask-space', 'mask-space + NOS'}
+    assert all(0 <= r['jaccard'] <= 1 for r in results['rows'])
+
+    # nothing to do on a third run
+    text = run_to_end(recipe, tmp_path, 'third')
+    assert 'running' not in text.replace('[recipe] finished', '')
+    # a changed stage reruns, with the stages that use its outputs, and nothing before it
+    recipe = write_recipe(tmp_path, epochs=2)
+    text = run_to_end(recipe, tmp_path, 'fourth')
+    assert '[recipe] segmenter: done, skipped' in text
+    assert '[recipe] future_seg (TrainModel): running (its config changed)' in text
+    assert '[recipe] future_seg_nos (TestModel): running (future_seg ran again)' in text
+    # the other settings' run is kept aside, the new one starts from scratch
+    assert (work / 'future_seg.old1' / 'epoch_4.pth').exists()
+    new_log = (work / 'future_seg' / 'train.log').read_text()
+    assert '--resume' not in new_log and (work / 'future_seg' / 'epoch_2.pth').exists()
+    assert not (work / 'future_seg' / 'epoch_4.pth').exists()
+
+
+def test_recipe_errors_name_the_problem(tmp_path):
+    from futureseg.apis.recipe import RecipeError, RecipeRunner
+    from futureseg.utils import register_all_modules
+    register_all_modules()
+    base = dict(data_root=str(tmp_path), work_dir=str(tmp_path / 'w'))
+    with pytest.raises(RecipeError, match='unique name'):
+        RecipeRunner(dict(base, stages=[dict(type='Baselines', name='a', masks='x'),
+                                         dict(type='Baselines', name='a', masks='x')]))
+    with pytest.raises(RecipeError, match="unknown stage"):
+        RecipeRunner(dict(base, stages=[dict(type='Baselines', name='b', masks='nope')]))
+    with pytest.raises(KeyError, match='NoSuchStage'):
+        RecipeRunner(dict(base, stages=[dict(type='NoSuchStage', name='c')]))
+    runner = RecipeRunner(dict(base, stages=[dict(type='TrainModel', name='t',
+                                                  config='configs/does_not_exist.py')]), quiet=True)
+    with pytest.raises(RecipeError, match=r"stage 't': config file not found"):
+        runner.run()
+    runner = RecipeRunner(dict(base, stages=[dict(type='TrainModel', name='t2', config=osp.join(
+        FIXTURES, 'maskspace_tiny.py'), cfg_options={'model.no_such_key': 1})]), quiet=True)
+    with pytest.raises(RecipeError, match=r"stage 't2' failed \(exit 1\); log: .*t2/train.log"):
+        runner.run()
