@@ -241,25 +241,78 @@ def test_context_masks_come_from_context_mask_root(tiny_dataset, tmp_path):
                             pipeline=pipeline, test_mode=True))
 
 
-def test_train_and_test_tools_run_the_mask_space_model_with_nos(tiny_dataset, tmp_path):
-    wd = str(tmp_path / 'ms')
+TINY_MODEL = ['model.encoder.hid_S=8', 'model.encoder.N_S=2', 'model.decoder.hid_S=8',
+              'model.decoder.N_S=2', 'model.translator.hid_T=16', 'model.translator.N_T=2',
+              'model.embed_dim=4']
+
+
+@pytest.fixture(scope='module')
+def trained_maskspace(tiny_dataset, tmp_path_factory):
+    """A tiny mask-space model trained 2 epochs by tools/train.py: (work_dir, checkpoint)."""
+    wd = str(tmp_path_factory.mktemp('ms'))
     run_tool('tools/train.py', osp.join(FIXTURES, 'maskspace_tiny.py'), '--work-dir', wd,
              '--cfg-options', f'train_dataloader.dataset.data_root={tiny_dataset}',
              f'val_dataloader.dataset.data_root={tiny_dataset}',
              'val_dataloader.dataset.context_mask_root=None')
     ckpt = osp.join(wd, 'epoch_2.pth')
     assert osp.isfile(ckpt)
-    metrics = str(tmp_path / 'metrics.json')
-    proc = run_tool('tools/test.py', 'configs/maskspace/maskspace_gsta_nos.py', ckpt,
-                    '--work-dir', str(tmp_path / 'test'), '--metrics-out', metrics, '--cfg-options',
-                    f'test_dataloader.dataset.data_root={tiny_dataset}',
-                    'test_dataloader.dataset.context_mask_root=None',
-                    'model.encoder.hid_S=8', 'model.encoder.N_S=2', 'model.decoder.hid_S=8',
-                    'model.decoder.N_S=2', 'model.translator.hid_T=16', 'model.translator.N_T=2',
-                    'model.embed_dim=4', 'test_dataloader.num_workers=0',
-                    'test_dataloader.persistent_workers=False')
+    return wd, ckpt
+
+
+def test_test_tool_runs_the_mask_space_model_with_nos_and_draws(tiny_dataset, trained_maskspace, tmp_path):
     import json
+    metrics = str(tmp_path / 'metrics.json')
+    show = str(tmp_path / 'show')
+    run_tool('tools/test.py', 'configs/maskspace/maskspace_gsta_nos.py', trained_maskspace[1],
+             '--work-dir', str(tmp_path / 'test'), '--metrics-out', metrics, '--show-dir', show,
+             '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}',
+             'test_dataloader.dataset.context_mask_root=None', *TINY_MODEL,
+             'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False')
     with open(metrics) as f:
         scores = json.load(f)
     assert 0 <= scores['future/jaccard'] <= 1
-    assert {'stages/raw', 'stages/NewObjectSuppression', 'stages/copy_frame11_true'} <= set(scores)
+    assert {'stages/raw', 'stages/NewObjectSuppression', 'stages/copy_frame11_true',
+            'stages/NewObjectSuppression_seen_iou'} <= set(scores)
+    # one panel per val video: 3 frames + true mask + raw + NOS tiles of 96 px, 2 px apart
+    pngs = sorted(os.listdir(show))
+    assert pngs == ['video_4.png', 'video_5.png']
+    import cv2
+    panel = cv2.imread(osp.join(show, pngs[0]))
+    assert panel.shape[1] == 6 * 96 + 5 * 2 and panel.shape[0] > 64
+
+
+def test_visualize_and_analyze_logs_tools(tiny_dataset, trained_maskspace, tmp_path):
+    out = str(tmp_path / 'vis')
+    proc = run_tool('tools/visualize.py', 'configs/maskspace/maskspace_gsta_nos.py', trained_maskspace[1],
+                    '--data-root', tiny_dataset, '--num', '2', '--out', out, '--cfg-options',
+                    'test_dataloader.dataset.context_mask_root=None', *TINY_MODEL)
+    assert 'drew 2 videos' in proc.stdout
+    import cv2
+    grid = cv2.imread(osp.join(out, 'grid.png'))
+    assert grid.shape[0] > 2 * 64 and grid[..., 0].std() > 0
+    curves = str(tmp_path / 'curves.png')
+    proc = run_tool('tools/analyze_logs.py', trained_maskspace[0], '--out', curves)
+    assert 'best future/jaccard' in proc.stdout and osp.getsize(curves) > 10000
+    with pytest.raises(AssertionError, match='no .*scalars.json'):
+        run_tool('tools/analyze_logs.py', str(tmp_path))
+
+
+def test_corrupt_context_masks():
+    from futureseg.datasets.transforms import CorruptContextMasks
+    masks = np.zeros((11, 8, 8), np.uint8)
+    masks[:, :4, :4], masks[:, 4:, 4:], masks[:, 0, 7] = 5, 17, 255
+    np.random.seed(1)
+    out = CorruptContextMasks(swap_prob=1.0, drop_prob=0.0)(dict(context_masks=masks.copy()))['context_masks']
+    assert (out[:, :4, :4] != 5).all() and (out[:, 4:, 4:] != 17).all()
+    assert ((out[:, :4, :4] >= 1) & (out[:, :4, :4] < 49)).all()
+    assert (out[:, 0, 7] == 255).all() and (out[masks == 0] == 0).all()
+    # whole regions change together, per frame
+    assert all(len(np.unique(f[:4, :4])) == 1 for f in out)
+    dropped = CorruptContextMasks(swap_prob=0.0, drop_prob=1.0)(dict(context_masks=masks.copy()))
+    assert set(np.unique(dropped['context_masks'])) == {0, 255}
+    kept = CorruptContextMasks(swap_prob=0.0, drop_prob=0.0)(dict(context_masks=masks.copy()))
+    assert np.array_equal(kept['context_masks'], masks)
+    with pytest.raises(KeyError, match='load_context_masks'):
+        CorruptContextMasks()(dict())
+    with pytest.raises(ValueError, match='swap_prob'):
+        CorruptContextMasks(swap_prob=0.8, drop_prob=0.5)

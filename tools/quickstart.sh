@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# The README's first command: install, then run futureseg's main job on built-in synthetic data.
-# Today that is: generate a small synthetic data set in the course layout, print its
-# statistics (incl. the copy-frame-11 Jaccard baseline) and draw sample videos.
+# The README's first command: install, then run futureseg's whole recipe on a small synthetic
+# data set on the CPU (configs/recipes/quickstart_cpu.py): generate videos, train the frame
+# segmenter, its masks, the baselines, SimVP pre-training, predict-then-segment, the mask-space
+# future-segmentation model and NOS; then draw predictions and training curves and print the
+# table of results. A rerun skips finished stages (and resumes a killed training).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
-DATA=${DATA:-data/quickstart}
 PY=.venv/bin/python
-$PY tools/generate_dataset.py "$DATA" --train 40 --val 20 --hidden 10 --workers "$(nproc)"
-$PY tools/dataset_stats.py "$DATA" --png work_dirs/quickstart_samples.png
+RECIPE=${RECIPE:-configs/recipes/quickstart_cpu.py}
+WORK=${WORK:-work_dirs/quickstart}
+start=$(date +%s)
+$PY tools/run_recipe.py "$RECIPE" --work-dir "$WORK"
+# pictures: predictions of frame 22 before / after NOS, and the training curves
+$PY tools/visualize.py "$WORK/future_seg_nos/test_config.py" \
+    "$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['future_seg']['outputs']['checkpoint'])" "$WORK/recipe_state.json")" \
+    --num 6 --out "$WORK/pictures"
+$PY tools/analyze_logs.py "$WORK/segmenter" "$WORK/pretrain" "$WORK/future_seg" --out "$WORK/curves.png"
+echo
+cat "$WORK/results.md"
+echo
+echo "pictures: $WORK/pictures/grid.png, curves: $WORK/curves.png; recipe time $(( $(date +%s) - start )) s"

@@ -2,7 +2,7 @@
 run in order, each stage's outputs (best checkpoint, config, metrics) handed to later ones.
 
 A recipe config holds ``data_root``, ``work_dir`` and ``stages``, a list of RECIPE_STAGES
-configs, each with a unique ``name``. Strings in a stage's config may refer to
+configs, each with a unique ``name`` (a child recipe appends its own as ``extra_stages``). Strings in a stage's config may refer to
 ``{data_root}``, ``{work_dir}`` and to earlier stages' outputs as ``{stage}`` (its main
 output, e.g. a checkpoint) or ``{stage.key}`` (e.g. ``{segmenter.config}``).
 
@@ -13,6 +13,7 @@ its last checkpoint. Stages run the tools/ scripts as subprocesses, with their l
 ``<work_dir>/<stage>/``.
 """
 import hashlib
+import io
 import json
 import os
 import os.path as osp
@@ -100,8 +101,14 @@ class RecipeContext:
             log.write(f'$ {" ".join(cmd)}\n')
             log.flush()
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, text=True, bufsize=1)
-            for line in proc.stdout:
+                                    stderr=subprocess.STDOUT)
+            # newline='' keeps progress bars' carriage returns, so they redraw in place
+            for line in io.TextIOWrapper(proc.stdout, encoding='utf-8', errors='replace', newline=''):
+                if line.endswith('\r'):
+                    if not self.quiet:
+                        sys.stdout.write(line)
+                        sys.stdout.flush()
+                    continue
                 log.write(line)
                 if not self.quiet and _worth_showing(line):
                     sys.stdout.write(line)
@@ -116,8 +123,11 @@ class RecipeContext:
 
 def _worth_showing(line):
     """Keep the console readable: progress and results, not MMEngine's init dumps."""
-    noisy = ('Initialized by', 'The value is the same', 'torch.Size(', 'Config:', 'System environment')
-    return line.strip() and not any(n in line for n in noisy) and not line.startswith((' ', '\t'))
+    noisy = ('Initialized by', 'The value is the same', 'torch.Size(', 'Config:', 'System environment',
+             'will be deprecated', 'is the alias of')
+    if not line.strip() or line.startswith((' ', '\t', '(', '-')) or re.match(r'^\w+:\s*$', line):
+        return False  # config dumps, hook tables, environment listings
+    return not any(n in line for n in noisy)
 
 
 class RecipeStage:
@@ -162,7 +172,7 @@ class GenerateData(RecipeStage):
     def run(self, ctx):
         c = self.cfg
         args = ['tools/generate_dataset.py', ctx.data_root, '--seed', c.get('seed', 0),
-                '--workers', c.get('workers') or os.cpu_count(), '--no-progress']
+                '--workers', c.get('workers') or os.cpu_count()]
         for split, n in c['splits'].items():
             args += [f'--{split}', n]
         for key in ('width', 'height'):
@@ -428,7 +438,8 @@ class RecipeRunner:
         self.work_dir = osp.abspath(work_dir or cfg.get('work_dir') or 'work_dirs/recipe')
         self.data_root = osp.abspath(data_root or cfg['data_root'])
         self.title = cfg.get('title', 'recipe')
-        stages = cfg.get('stages')
+        # a recipe that inherits another adds its stages as extra_stages
+        stages = list(cfg.get('stages') or []) + list(cfg.get('extra_stages') or [])
         if not stages:
             raise RecipeError('the recipe has no stages')
         self.stages, names = [], set()

@@ -3,12 +3,12 @@ from .filters import MinObjects, NoNewObjects
 from .frame_cache import FrameCache, build_frame_cache
 from .layout import DataError, list_videos, load_frame, load_mask
 from .metainfo import CLASS_NAMES, METAINFO, NUM_CLASSES, PALETTE
-from .transforms import (LoadFrameAndMask, LoadVideo, PackVideoInputs, RandomVideoFlip,
+from .transforms import (CorruptContextMasks, LoadFrameAndMask, LoadVideo, PackVideoInputs, RandomVideoFlip,
                          ResizeVideo, VideoDataSample)
 from .video_dataset import FutureSegFrameDataset, FutureSegVideoDataset
 
 __all__ = [
-    'MinObjects', 'NoNewObjects', 'FrameCache', 'build_frame_cache', 'DataError', 'list_videos',
+    'CorruptContextMasks', 'MinObjects', 'NoNewObjects', 'FrameCache', 'build_frame_cache', 'DataError', 'list_videos',
     'load_frame', 'load_mask', 'CLASS_NAMES', 'METAINFO', 'NUM_CLASSES', 'PALETTE',
     'LoadFrameAndMask', 'LoadVideo', 'PackVideoInputs', 'RandomVideoFlip', 'ResizeVideo',
     'VideoDataSample', 'FutureSegFrameDataset', 'FutureSegVideoDataset'

@@ -177,6 +177,42 @@ class RandomVideoFlip(BaseTransform):
         return results
 
 
+@TRANSFORMS.register_module()
+class CorruptContextMasks(BaseTransform):
+    """Makes clean input masks look like a segmenter's: per input frame and object class,
+    with probability ``swap_prob`` its pixels get another object class, with ``drop_prob``
+    they become background. A mask-space model trained on true (or on the segmenter's
+    near-perfect training-set) masks so learns to pool frames against such errors, as it
+    must at test time.
+
+    Config keys: swap_prob (0.2), drop_prob (0.05), num_classes (49), key ('context_masks').
+    """
+
+    def __init__(self, swap_prob=0.2, drop_prob=0.05, num_classes=49, key='context_masks'):
+        if not 0 <= swap_prob + drop_prob <= 1:
+            raise ValueError(f'swap_prob + drop_prob must be in [0, 1], got {swap_prob} + {drop_prob}')
+        self.swap_prob, self.drop_prob = swap_prob, drop_prob
+        self.num_classes, self.key = num_classes, key
+
+    def transform(self, results):
+        if self.key not in results:
+            raise KeyError(f'CorruptContextMasks: no {self.key!r} (use LoadVideo(load_context_masks=True) first)')
+        masks = results[self.key].copy()
+        for t in range(len(masks)):
+            frame = results[self.key][t]
+            for c in np.unique(frame):
+                if c == 0 or c >= self.num_classes:
+                    continue
+                r = np.random.rand()
+                if r < self.swap_prob:
+                    new = np.random.randint(1, self.num_classes - 1)
+                    masks[t][frame == c] = new + (new >= c)  # any object class but c
+                elif r < self.swap_prob + self.drop_prob:
+                    masks[t][frame == c] = 0
+        results[self.key] = masks
+        return results
+
+
 class VideoDataSample(BaseDataElement):
     """One video's targets and meta: fields ``target_frames`` (To, 3, H, W) uint8,
     ``gt_masks`` (To, H, W) long, ``input_masks`` (Ti, H, W) long, and after inference

@@ -2,13 +2,17 @@
 # or frame 22 (val / test). The input masks ("context masks") are the true ones unless a
 # split has a context_mask_root: at val / test they are the frame segmenter's masks, written by
 #   python tools/pseudo_label.py SEG_CFG SEG_CKPT data/synth --split val --out data/synth/seg_masks/val
-# (training on the segmenter's masks of train too, train_context_root, matches test conditions).
+# Training reads the true masks, corrupted at random (CorruptContextMasks) so that the model
+# learns to pool frames against segmenter-like errors; train_context_root can point at the
+# segmenter's masks of train instead (near-perfect there: the segmenter was trained on them).
 data_root = 'data/synth'
 train_context_root = None
 val_context_root = data_root + '/seg_masks/val'
 
 train_pipeline = [
     dict(type='LoadVideo', load_context_masks=True),
+    # clean training masks made to look like the segmenter's at test time
+    dict(type='CorruptContextMasks', swap_prob=0.2, drop_prob=0.05),
     dict(type='RandomVideoFlip', prob=0.5),
     dict(type='PackVideoInputs'),
 ]

@@ -58,9 +58,11 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         future_steps (int): autoregressive steps to frame 22 (11).
         feedback (str): what is fed back: 'hard' (embedding of the arg-max, as at test time)
             or 'soft' (expected embedding under the softmax; gradients flow through it).
-        copy_prior (float): start value of a learned weight on the one-hot of the newest
-            input mask, added to the logits, so that training starts from "copy the last
-            mask" (the copy-frame-11 baseline) and learns the motion; 0 = off (default 4).
+        copy_prior (float): a learned vote of the input masks is added to the logits: each
+            input frame's one-hot mask times its own learned weight, the newest frame's
+            starting at ``copy_prior`` and the others at 0. Training so starts from "copy the
+            last mask" (the copy-frame-11 baseline) and can learn to pool the frames, e.g.
+            to outvote the segmenter's errors on one frame; 0 = off (default 4).
         ss_prob, ss_steps: scheduled sampling: each training rollout feeds the model its own
             predictions with probability ``ss_prob``, for ``ss_steps`` consecutive steps from
             a random step (the rest: true masks; ss_steps >= future_steps - 1: free-running). Set over training by ``ScheduledSamplingHook``;
@@ -86,7 +88,11 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         self.with_frames, self.downsample, self.mode = with_frames, downsample, mode
         self.future_steps, self.feedback = future_steps, feedback
         self.ss_prob, self.ss_steps = ss_prob, ss_steps
-        self.copy_prior = nn.Parameter(torch.tensor(float(copy_prior))) if copy_prior else None
+        self.copy_prior = None
+        if copy_prior:
+            start = torch.zeros(self.num_input_frames)
+            start[-1] = float(copy_prior)
+            self.copy_prior = nn.Parameter(start)
         if downsample > 1:
             hid = self.decoder.readout.in_channels
             # decode at half resolution to features, then up-sample before the class readout
@@ -110,15 +116,17 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             x = F.pixel_unshuffle(x.flatten(0, 1), self.downsample).unflatten(0, x.shape[:2])
         return x
 
-    def readout(self, feats, last_mask=None):
-        """Decoder output (B, T, C, h, w) -> logits (B, T, K, H, W), plus the copy prior on
-        ``last_mask`` (B, H, W), the newest input mask."""
+    def readout(self, feats, window=None):
+        """Decoder output (B, T, C, h, w) -> logits (B, T, K, H, W), plus the vote of the
+        input masks ``window`` (B, T_in, H, W)."""
         if self.upsample is not None:
             feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
-        if self.copy_prior is not None and last_mask is not None:
-            ids = torch.where(last_mask < self.num_classes, last_mask, 0).long()
-            onehot = F.one_hot(ids, self.num_classes).permute(0, 3, 1, 2).to(feats.dtype)
-            feats = feats + self.copy_prior * onehot[:, None]
+        if self.copy_prior is not None and window is not None:
+            ids = torch.where(window < self.num_classes, window, 0).long()
+            weights = self.copy_prior.to(feats.dtype).view(1, -1, 1, 1).expand(ids.shape)
+            b, _, h, w = ids.shape
+            vote = feats.new_zeros(b, self.num_classes, h, w).scatter_add_(1, ids, weights)
+            feats = feats + vote[:, None]
         return feats
 
     def context(self, inputs, data_samples):
@@ -131,18 +139,18 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
     def direct_logits(self, x, masks):
         hid, skip = self.encode_translate(x)
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
-        return self.readout(self.decode(hid, skip, steps), masks[:, -1])
+        return self.readout(self.decode(hid, skip, steps), masks)
 
     def _encode(self, x):
         b, t = x.shape[:2]
         lat, skip = self.encoder(x.flatten(0, 1))
         return lat.unflatten(0, (b, t)), skip.unflatten(0, (b, t))
 
-    def _next(self, lat, skip, last_mask):
+    def _next(self, lat, skip, window):
         """Logits (B, K, H, W) of the frame after the window; the last output slot is decoded
         so that the decoder's skip comes from the newest frame."""
         hid = self.translator(lat.flatten(1, 2)).reshape(lat.shape)
-        return self.readout(self.decode(hid, skip, [lat.shape[1] - 1]), last_mask)[:, 0]
+        return self.readout(self.decode(hid, skip, [lat.shape[1] - 1]), window)[:, 0]
 
     def rollout(self, masks, truth=None):
         """Autoregressive prediction; returns logits (B, future_steps, K, H, W).
@@ -163,9 +171,9 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             start = torch.randint(0, max(fed - int(self.ss_steps), 0) + 1, (b,), device=masks.device)
             own_from = torch.where(use, start, self.future_steps)
             own_to = own_from + int(self.ss_steps)
-        out, last = [], masks[:, -1]
+        out, window = [], masks
         for step in range(self.future_steps):
-            logits = self._next(lat, skip, last)
+            logits = self._next(lat, skip, window)
             out.append(logits)
             if step == self.future_steps - 1:
                 break
@@ -187,6 +195,7 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             new_lat, new_skip = self.encoder(fed)
             lat = torch.cat([lat[:, 1:], new_lat[:, None]], 1)
             skip = torch.cat([skip[:, 1:], new_skip[:, None]], 1)
+            window = torch.cat([window[:, 1:], last[:, None]], 1)
         return torch.stack(out, 1)
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
@@ -203,13 +212,4 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             logits = self.rollout(masks)
             if self.output == 'last':
                 logits = logits[:, -1:]
-        if mode == 'tensor':
-            return logits
-        if mode == 'loss':
-            return self.loss_from_logits(logits, stack_field(data_samples, 'gt_masks'))
-        if mode == 'predict':
-            pred = logits.argmax(2)
-            for s, p, frames in zip(data_samples, pred, inputs):
-                s.pred_masks = self.postprocess(s, p, frames) if self.postprocessors else p
-            return data_samples
-        raise ValueError(f'unknown mode {mode!r}')
+        return self.finish(logits, inputs, data_samples, mode)

@@ -230,7 +230,11 @@ class SimVPMaskPredictor(SimVPBase):
         return out
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
-        logits = self.logits(inputs)
+        return self.finish(self.logits(inputs), inputs, data_samples, mode)
+
+    def finish(self, logits, inputs, data_samples, mode):
+        """Logits -> what ``mode`` asks for: the logits, the losses, or the samples with
+        ``pred_masks`` (post-processed where configured)."""
         if mode == 'tensor':
             return logits
         if mode == 'loss':

@@ -1,0 +1,43 @@
+# One table for the recipes futureseg holds, on the quickstart's data (80 x 120; 240 train /
+# 80 val / 60 unlabeled videos) and CPU-sized models; the quickstart's stages are reused
+# (same work_dir: what it already ran is skipped):
+#   python tools/run_recipe.py configs/recipes/compare_cpu.py
+# Rows: the winner's RGB SimVP (pre-trained, + NOS), mask-space gSTA (direct), mask-space
+# gSTA autoregressive with scheduled sampling, mask-space gSTA + Jaccard-loss fine-tune, and
+# the hybrid (RGB + mask embeddings), each without and with NOS.
+_base_ = ['./quickstart_cpu.py']
+title = 'futureseg recipes compared (CPU, 80x120 synthetic videos)'
+_epochs = 6
+_nos = dict(postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
+            known_objects=dict(source='context_masks'))
+_rgb_nos = dict(postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
+                known_objects=dict(source='segmenter', config='{segmenter.config}',
+                                   checkpoint='{segmenter}'))
+_schedule = {'train_cfg.max_epochs': _epochs, 'param_scheduler.0.end': _epochs,
+             'train_cfg.val_interval': 2}
+_ctx = {'model.downsample': 2}
+
+
+def _rows(label):
+    return {'stages/raw': label, 'stages/NewObjectSuppression': label + ' + NOS'}
+
+
+extra_stages = [
+    # the winner: RGB SimVP from the pre-trained frame predictor, class logits of frame 22
+    dict(type='TrainModel', name='rgb_seg', config='configs/simvp_seg_small_cpu.py',
+         cfg_options={'model.pretrained.checkpoint': '{pretrain}', **_schedule}),
+    dict(type='TestModel', name='rgb_seg_nos', model='rgb_seg', model_overrides=_rgb_nos,
+         rows=_rows("winner's RGB SimVP (IncepU)")),
+    dict(type='TrainModel', name='ms_ar_ss', config='configs/maskspace/maskspace_gsta_ar_ss_small_cpu.py',
+         cfg_options={**_ctx, **_schedule}),
+    dict(type='TestModel', name='ms_ar_ss_nos', model='ms_ar_ss', model_overrides=_nos,
+         rows=_rows('mask-space gSTA, autoregressive + scheduled sampling')),
+    dict(type='TrainModel', name='ms_jaccard_ft', config='configs/maskspace/maskspace_gsta_jaccard_ft_small_cpu.py',
+         cfg_options={**_ctx, 'load_from': '{future_seg}'}),
+    dict(type='TestModel', name='ms_jaccard_ft_nos', model='ms_jaccard_ft', model_overrides=_nos,
+         rows=_rows('mask-space gSTA + Jaccard-loss fine-tune')),
+    dict(type='TrainModel', name='hybrid', config='configs/maskspace/maskspace_gsta_small_cpu.py',
+         cfg_options={**_ctx, **_schedule, 'model.with_frames': True}),
+    dict(type='TestModel', name='hybrid_nos', model='hybrid', model_overrides=_nos,
+         rows=_rows('hybrid: RGB + mask embeddings (gSTA)')),
+]
