@@ -17,13 +17,16 @@ title = 'tiny recipe'
 data_root = {data_root!r}
 work_dir = {work_dir!r}
 stages = [
-    dict(type='GenerateData', name='data', splits=dict(train=4, val=2), width=96, height=64,
-         workers=1, seed=3),
+    dict(type='GenerateData', name='data', splits=dict(train=4, val=2, unlabeled=2), width=96,
+         height=64, workers=1, seed=3),
     dict(type='TrainModel', name='segmenter', config={seg!r},
          cfg_options={{'train_cfg.max_iters': 16, 'train_cfg.val_interval': 16,
                       'param_scheduler.0.end': 16, 'default_hooks.checkpoint.interval': 8}}),
     dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val', 'train']),
     dict(type='Baselines', name='baselines', masks='seg_masks'),
+    dict(type='TrainModel', name='pretrain', config={pre!r}),
+    dict(type='PredictThenSegment', name='pts', predictor='pretrain', segmenter='segmenter',
+         row='predict, then segment'),
     dict(type='TrainModel', name='future_seg', config={ms!r},
          cfg_options={{'train_dataloader.dataset.context_mask_root': '{{seg_masks.train}}',
                       'train_cfg.max_epochs': {epochs}, 'param_scheduler.0.end': {epochs}}}),
@@ -40,7 +43,8 @@ def write_recipe(tmp_path, epochs):
     path = tmp_path / 'tiny_recipe.py'
     path.write_text(TINY_RECIPE.format(
         data_root=str(tmp_path / 'data'), work_dir=str(tmp_path / 'work'), epochs=epochs,
-        seg=osp.join(FIXTURES, 'deeplabv3_tiny.py'), ms=osp.join(FIXTURES, 'maskspace_tiny.py')))
+        seg=osp.join(FIXTURES, 'deeplabv3_tiny.py'), ms=osp.join(FIXTURES, 'maskspace_tiny.py'),
+        pre=osp.join(FIXTURES, 'simvp_pretrain_tiny.py')))
     return str(path)
 
 
@@ -80,13 +84,14 @@ def test_recipe_killed_mid_way_resumes_and_skips_finished_stages(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     before = state(tmp_path)
-    assert [before[s]['status'] for s in ('data', 'segmenter', 'seg_masks', 'baselines')] == ['done'] * 4
+    finished = ('data', 'segmenter', 'seg_masks', 'baselines', 'pretrain', 'pts')
+    assert [before[s]['status'] for s in finished] == ['done'] * len(finished)
     assert before['future_seg']['status'] == 'running' and 'future_seg_nos' not in before
     seg_ckpt = before['segmenter']['outputs']['checkpoint']
     seg_mtime = os.path.getmtime(seg_ckpt)
 
     text = run_to_end(recipe, tmp_path, 'second')
-    for name in ('data', 'segmenter', 'seg_masks', 'baselines'):
+    for name in finished:
         assert f'[recipe] {name}: done, skipped' in text
     assert '[recipe] future_seg (TrainModel): running (unfinished (running))' in text
     train_log = (work / 'future_seg' / 'train.log').read_text()
@@ -98,7 +103,7 @@ def test_recipe_killed_mid_way_resumes_and_skips_finished_stages(tmp_path):
     assert all(after[s]['status'] == 'done' for s in after)
     # the table: baselines, ceiling and the model with and without NOS
     for row in ('copy frame 11 (segmenter mask)', 'segment true frame 22 (ceiling)',
-                'mask-space', 'mask-space + NOS'):
+                'predict, then segment', 'mask-space', 'mask-space + NOS'):
         assert f'| {row} |' in text
     nos_row = next(line for line in text.splitlines() if line.startswith('| mask-space + NOS |'))
     assert nos_row.split('|')[3].strip() != '-'  # the seen-objects IoU of the NOS row
@@ -142,3 +147,22 @@ def test_recipe_errors_name_the_problem(tmp_path):
         FIXTURES, 'maskspace_tiny.py'), cfg_options={'model.no_such_key': 1})]), quiet=True)
     with pytest.raises(RecipeError, match=r"stage 't2' failed \(exit 1\); log: .*t2/train.log"):
         runner.run()
+
+
+@pytest.mark.parametrize('recipe', sorted(os.listdir(osp.join(ROOT, 'configs', 'recipes'))))
+def test_shipped_recipes_are_valid(recipe, tmp_path):
+    """Every shipped recipe builds: known stage types, unique names, references to earlier
+    stages only, and existing model configs."""
+    from mmengine.config import Config
+
+    from futureseg.apis.recipe import RecipeRunner
+    from futureseg.utils import register_all_modules
+    register_all_modules()
+    runner = RecipeRunner(Config.fromfile(osp.join(ROOT, 'configs', 'recipes', recipe)),
+                          work_dir=str(tmp_path))
+    names = [s.name for s in runner.stages]
+    for i, stage in enumerate(runner.stages):
+        assert stage.dependencies(set(names)) <= set(names[:i]), stage.name
+        for key in ('config',):
+            if isinstance(stage.cfg.get(key), str) and '{' not in stage.cfg[key]:
+                assert osp.isfile(osp.join(ROOT, stage.cfg[key])), stage.cfg[key]

@@ -30,8 +30,7 @@ stages = [
                                 checkpoint='{segmenter}')),
          rows={'stages/raw': 'clean fine-tune',
                'stages/NewObjectSuppression': 'clean fine-tune + NOS (the winning recipe)'}),
-    dict(type='TrainModel', name='mask_space', config='configs/maskspace/maskspace_gsta.py',
-         cfg_options={'train_dataloader.dataset.context_mask_root': '{seg_masks.train}'}),
+    dict(type='TrainModel', name='mask_space', config='configs/maskspace/maskspace_gsta.py'),
     dict(type='TestModel', name='mask_space_nos', model='mask_space',
          model_overrides=dict(
              postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],

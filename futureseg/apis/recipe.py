@@ -189,7 +189,8 @@ class TrainModel(RecipeStage):
     resumes from the last checkpoint.
 
     Config keys: config (path), cfg_options (dict, resolved), set_data_root (True: point
-    the train/val/test datasets' ``data_root`` at the recipe's), amp (False).
+    the train/val/test datasets' ``data_root`` at the recipe's), amp (False), gpus (1; more
+    starts one process per GPU with torchrun and MMEngine's DDP), port (29500).
     Outputs: checkpoint (the best by the config's ``save_best``, else the last; main),
     config (the dumped, final config), work_dir, best_score."""
 
@@ -217,6 +218,9 @@ class TrainModel(RecipeStage):
             args.append('--amp')
         if options:
             args += ['--cfg-options'] + [f'{k}={_option(v)}' for k, v in options.items()]
+        if c.get('gpus', 1) > 1:  # one process per GPU through torchrun, as tools/dist_train.sh
+            args = ['-m', 'torch.distributed.run', f'--nproc_per_node={c["gpus"]}',
+                    f'--master_port={c.get("port", 29500)}', *args, '--launcher', 'pytorch']
         ctx.run_tool(self.name, args, 'train.log')
         ckpt, score = best_checkpoint(wd)
         config = osp.join(wd, osp.basename(c['config']))

@@ -122,8 +122,9 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         if self.upsample is not None:
             feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
         if self.copy_prior is not None and window is not None:
-            ids = torch.where(window < self.num_classes, window, 0).long()
-            weights = self.copy_prior.to(feats.dtype).view(1, -1, 1, 1).expand(ids.shape)
+            valid = window < self.num_classes  # ignore pixels (255) do not vote
+            ids = torch.where(valid, window, 0).long()
+            weights = self.copy_prior.to(feats.dtype).view(1, -1, 1, 1) * valid.to(feats.dtype)
             b, _, h, w = ids.shape
             vote = feats.new_zeros(b, self.num_classes, h, w).scatter_add_(1, ids, weights)
             feats = feats + vote[:, None]
@@ -167,8 +168,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             use = torch.rand(b, device=masks.device) < self.ss_prob
             # a run of ss_steps fed-back masks (future_steps - 1 are fed back in all) placed
             # at random; a run as long as the rollout is free-running, as at test time
-            fed = self.future_steps - 1
-            start = torch.randint(0, max(fed - int(self.ss_steps), 0) + 1, (b,), device=masks.device)
+            n_fed = self.future_steps - 1
+            start = torch.randint(0, max(n_fed - int(self.ss_steps), 0) + 1, (b,), device=masks.device)
             own_from = torch.where(use, start, self.future_steps)
             own_to = own_from + int(self.ss_steps)
         out, window = [], masks
