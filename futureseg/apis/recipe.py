@@ -532,5 +532,5 @@ class RecipeRunner:
             secs, params = r.get('train_s'), r.get('params')
             lines.append(f"| {r['row']} | {fmt(r.get('jaccard'))} | {fmt(r.get('seen_iou'))} | "
                          f"{fmt(r.get('new_iou'))} | {'-' if secs is None else f'{secs:.0f} s'} | "
-                         f"{'-' if params is None else f'{params / 1e6:.2f} M'} |")
+                         f"{'-' if params is None else f'{params / 1e6:.3f} M'} |")
         return '\n'.join(lines)

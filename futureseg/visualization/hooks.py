@@ -41,8 +41,10 @@ class FutureSegVisualizationHook(Hook):
                 continue
             vid = sample.metainfo.get('video_id', self._count)
             out_file = osp.join(out_dir, f'video_{vid}.png') if out_dir else None
+            # runner.iter would build the train loop (and its data) in a test-only run
+            step = runner.iter if tag == 'val' else self._count
             visualizer.add_datasample(f'{tag}_video_{vid}', inputs, sample, out_file=out_file,
-                                      step=runner.iter)
+                                      step=step)
 
     def before_test(self, runner):
         self._count = 0
