@@ -98,10 +98,15 @@ def test_segmenter_learns_its_training_frames(tiny_dataset, tmp_path):
             f'test_dataloader.dataset.data_root={tiny_dataset}', 'test_dataloader.dataset.split=train']
     run_tool('tools/train.py', 'tests/fixtures/deeplabv3_tiny.py', '--work-dir', work, *opts, timeout=600)
     ckpt = osp.join(work, 'iter_300.pth')
-    out = run_tool('tools/test.py', 'tests/fixtures/deeplabv3_tiny.py', ckpt, '--work-dir', work, *opts)
+    show = str(tmp_path / 'show')
+    out = run_tool('tools/test.py', 'tests/fixtures/deeplabv3_tiny.py', ckpt, '--work-dir', work,
+                   '--show-dir', show, *opts, 'default_hooks.visualization.interval=5')
     line = [l for l in out.stdout.splitlines() if 'seg/jaccard' in l][-1]
     jaccard = float(line.split('seg/jaccard:')[1].split()[0])
     assert jaccard > 0.3, line  # chance (all background) is about 0.02
+    # --show-dir through mmseg's own visualizer: a drawing every 5 test iterations (11 here)
+    drawn = [f for _, _, files in os.walk(show) for f in files if f.endswith('.png')]
+    assert len(drawn) >= 2, drawn
 
 
 def _tiny_segmenter():
