@@ -125,6 +125,10 @@ def test_recipe_killed_mid_way_resumes_and_skips_finished_stages(tmp_path):
     new_log = (work / 'future_seg' / 'train.log').read_text()
     assert '--resume' not in new_log and (work / 'future_seg' / 'epoch_2.pth').exists()
     assert not (work / 'future_seg' / 'epoch_4.pth').exists()
+    # another data set: every stage is stale
+    from futureseg.apis.recipe import GenerateData
+    stage = GenerateData('data', splits=dict(train=1))
+    assert stage.fingerprint('/a') != stage.fingerprint('/b')
 
 
 def test_recipe_errors_name_the_problem(tmp_path):

@@ -142,8 +142,10 @@ class RecipeStage:
     def __init__(self, name, **cfg):
         self.name, self.cfg = name, cfg
 
-    def fingerprint(self):
-        blob = json.dumps(dict(type=type(self).__name__, **self.cfg), sort_keys=True, default=str)
+    def fingerprint(self, data_root=''):
+        """Hash of what the stage's result depends on: its settings and the data set."""
+        blob = json.dumps(dict(type=type(self).__name__, data_root=data_root, **self.cfg),
+                          sort_keys=True, default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
     def dependencies(self, stage_names):
@@ -476,7 +478,7 @@ class RecipeRunner:
             why = None
             if entry.get('status') != 'done':
                 why = 'not run yet' if not entry else f'unfinished ({entry.get("status")})'
-            elif entry.get('fingerprint') != stage.fingerprint():
+            elif entry.get('fingerprint') != stage.fingerprint(self.data_root):
                 why = 'its config changed'
             elif deps & rerun:
                 why = f'{", ".join(sorted(deps & rerun))} ran again'
@@ -488,13 +490,13 @@ class RecipeRunner:
             self._log(f'{stage.name} ({type(stage).__name__}): running ({why})')
             # an interrupted run of the same stage config continues where it stopped
             self.ctx.resume = (entry.get('status') == 'running'
-                               and entry.get('fingerprint') == stage.fingerprint())
-            self.state[stage.name] = dict(status='running', fingerprint=stage.fingerprint(),
+                               and entry.get('fingerprint') == stage.fingerprint(self.data_root))
+            self.state[stage.name] = dict(status='running', fingerprint=stage.fingerprint(self.data_root),
                                           started=time.time())
             _atomic_json(self.state_path, self.state)
             t0 = time.time()
             outputs = stage.run(self.ctx)
-            self.state[stage.name] = dict(status='done', fingerprint=stage.fingerprint(),
+            self.state[stage.name] = dict(status='done', fingerprint=stage.fingerprint(self.data_root),
                                           outputs=outputs, seconds=round(time.time() - t0, 1))
             _atomic_json(self.state_path, self.state)
             rerun.add(stage.name)
