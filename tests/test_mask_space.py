@@ -56,7 +56,8 @@ def test_mask_embedding_maps_ids_and_ignore_and_rejects_bad_ids():
 @pytest.mark.parametrize('kwargs, steps', [
     (dict(output='last'), 1), (dict(output='all'), 11), (dict(output='all', downsample=2), 11),
     (dict(output='last', with_frames=True), 1),
-    (dict(mode='autoregressive', output='last'), 1), (dict(mode='autoregressive', output='all'), 11)])
+    (dict(mode='autoregressive', output='last'), 1), (dict(mode='autoregressive', output='all'), 11),
+    (dict(mode='autoregressive', output='all', feedback='soft', ss_prob=1.0, ss_steps=3), 11)])
 def test_prediction_shapes(kwargs, steps):
     model = build(**kwargs).eval()
     inputs, samples = batch()
