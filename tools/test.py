@@ -34,7 +34,7 @@ def enable_show_dir(cfg, show_dir):
         raise ValueError('--show-dir needs a `visualization` hook in default_hooks; '
                          f'{cfg.filename} has none')
     hook['draw'] = True
-    if str(hook.get('type', '')).endswith('SegVisualizationHook'):
+    if str(hook.get('type', '')).split('.')[-1] == 'SegVisualizationHook':
         cfg.visualizer['save_dir'] = show_dir  # mmseg's hook draws to the visualizer's backends
     else:
         hook['show_dir'] = show_dir
