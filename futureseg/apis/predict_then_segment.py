@@ -2,7 +2,6 @@
 segmented by the frame segmenter, scored against the true mask of frame 22."""
 import os.path as osp
 
-import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.runner.checkpoint import load_checkpoint
@@ -10,7 +9,7 @@ from mmengine.utils import ProgressBar
 
 from futureseg.datasets.metainfo import NUM_CLASSES
 from futureseg.evaluation.functional import jaccard_index
-from futureseg.evaluation.metrics import confusion_matrix_torch
+from futureseg.evaluation.metrics import confusion_matrix_torch, seen_new_iou, seen_new_tallies
 from futureseg.registry import DATASETS, MODELS
 from .pseudo_label import segment_tensors
 
@@ -36,7 +35,7 @@ def predict_then_segment(predictor, segmenter, data_root, split='val', batch_siz
         test_mode=True, pipeline=[dict(type='LoadVideo', load_input_masks=True),
                                   dict(type='PackVideoInputs')]))
     cm = torch.zeros(NUM_CLASSES, NUM_CLASSES, dtype=torch.long)
-    acc = [0, 0, 0, 0]
+    tallies = []
     bar = ProgressBar(len(dataset)) if progress else None
     for start in range(0, len(dataset), batch_size):
         items = [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
@@ -48,27 +47,9 @@ def predict_then_segment(predictor, segmenter, data_root, split='val', batch_siz
         for s, m in zip(samples, masks):
             gt = s.gt_masks[-1].cpu()
             cm += confusion_matrix_torch(m, gt).cpu()
-            _seen_new(acc, m.numpy(), gt.numpy(), s.input_masks.cpu().numpy())
+            tallies.append(seen_new_tallies(m, gt, s.input_masks.cpu()))
             if bar:
                 bar.update()
     if bar:
         print()
-    return dict(jaccard=jaccard_index(cm.numpy()), videos=len(dataset),
-                seen_iou=acc[0] / acc[1] if acc[1] else float('nan'),
-                new_iou=acc[2] / acc[3] if acc[3] else float('nan'))
-
-
-def _seen_new(acc, pred, gt, inputs, num_classes=NUM_CLASSES):
-    """Accumulate [seen_inter, seen_union, new_inter, new_union] of one video's frame 22:
-    objects visible in frames 1-11 vs objects that appear later."""
-    seen = np.zeros(num_classes, bool)
-    seen[np.unique(inputs[inputs < num_classes])] = True
-    seen[0] = False
-    valid = gt < num_classes
-    for c in np.unique(np.concatenate([pred[valid], gt[valid]])):
-        if c == 0 or c >= num_classes:
-            continue
-        p, t = (pred == c) & valid, (gt == c) & valid
-        k = 0 if seen[c] else 2
-        acc[k] += int((p & t).sum())
-        acc[k + 1] += int((p | t).sum())
+    return dict(jaccard=jaccard_index(cm.numpy()), videos=len(dataset), **seen_new_iou(tallies))

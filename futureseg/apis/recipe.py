@@ -330,30 +330,25 @@ class Baselines(RecipeStage):
     def run(self, ctx):
         from futureseg.datasets.layout import list_videos, load_mask
         from futureseg.evaluation.functional import confusion_matrix, jaccard_index
-        from .predict_then_segment import _seen_new
+        from futureseg.evaluation.metrics import seen_new_iou, seen_new_tallies
         split = self.cfg.get('split', 'val')
         seg_dir = ctx.outputs(self.cfg['masks'])[split]
         cms = {k: 0 for k in ('copy_seg', 'copy_true', 'ceiling')}
-        seen_new = {k: [0, 0, 0, 0] for k in cms}
+        tallies = {k: [] for k in cms}
         for vid, path in list_videos(osp.join(ctx.data_root, split)):
             true = load_mask(osp.join(path, 'mask.npy'))
             seg = load_mask(osp.join(seg_dir, f'video_{vid}', 'mask.npy'))
             preds = dict(copy_seg=seg[10], copy_true=true[10], ceiling=seg[21])
             for k, p in preds.items():
                 cms[k] = cms[k] + confusion_matrix(p, true[21])
-                _seen_new(seen_new[k], p, true[21], true[:11])
+                tallies[k].append(seen_new_tallies(p, true[21], true[:11]))
         labels = dict(copy_seg='copy frame 11 (segmenter mask)', copy_true='copy frame 11 (true mask)',
                       ceiling='segment true frame 22 (ceiling)')
-        scores = {labels[k]: dict(jaccard=jaccard_index(cms[k]), **_seen_new_iou(seen_new[k]))
+        scores = {labels[k]: dict(jaccard=jaccard_index(cms[k]), **seen_new_iou(tallies[k]))
                   for k in cms}
         path = osp.join(ctx.stage_dir(self.name), 'metrics.json')
         _atomic_json(path, scores)
         return dict(main='metrics', metrics=path, scores=scores, files=[path])
-
-
-def _seen_new_iou(acc):
-    return dict(seen_iou=acc[0] / acc[1] if acc[1] else float('nan'),
-                new_iou=acc[2] / acc[3] if acc[3] else float('nan'))
 
 
 @RECIPE_STAGES.register_module()

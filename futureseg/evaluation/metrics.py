@@ -21,6 +21,38 @@ def confusion_matrix_torch(pred, target, num_classes=NUM_CLASSES, ignore_index=I
     return torch.bincount(idx, minlength=num_classes ** 2).reshape(num_classes, num_classes)
 
 
+def seen_new_tallies(pred, gt, input_masks, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):
+    """Intersections and unions, over one video's frame, of the object classes already seen
+    in the input masks and of the new ones: dict(seen_inter, seen_union, new_inter,
+    new_union). Tensors or numpy arrays."""
+    pred, gt, input_masks = (torch.as_tensor(x) for x in (pred, gt, input_masks))
+    gt, input_masks = gt.to(pred.device), input_masks.to(pred.device)
+    seen = torch.zeros(num_classes, dtype=torch.bool, device=pred.device)
+    seen[input_masks[input_masks < num_classes].unique().long()] = True
+    seen[0] = False
+    valid = gt != ignore_index
+    out = {}
+    classes = torch.unique(torch.cat([pred[valid], gt[valid]])).long()
+    classes = classes[(classes > 0) & (classes < num_classes)]
+    for name, chosen in (('seen', classes[seen[classes]]), ('new', classes[~seen[classes]])):
+        inter = union = 0
+        for c in chosen.tolist():
+            p, t = (pred == c) & valid, (gt == c) & valid
+            inter += int((p & t).sum())
+            union += int((p | t).sum())
+        out[f'{name}_inter'], out[f'{name}_union'] = inter, union
+    return out
+
+
+def seen_new_iou(tallies):
+    """Pooled IoU of seen and of new objects from ``seen_new_tallies`` of many videos."""
+    out = {}
+    for name in ('seen', 'new'):
+        union = sum(t[f'{name}_union'] for t in tallies)
+        out[f'{name}_iou'] = sum(t[f'{name}_inter'] for t in tallies) / union if union else float('nan')
+    return out
+
+
 @METRICS.register_module()
 class FutureSegJaccard(BaseMetric):
     """The competition score: ``torchmetrics.JaccardIndex(task='multiclass', num_classes=49)``
@@ -63,27 +95,9 @@ class FutureSegJaccard(BaseMetric):
             cm = confusion_matrix_torch(pred, gt, self.num_classes, self.ignore_index)
             result = dict(cm=cm.cpu().numpy())
             if 'input_masks' in s:
-                result.update(self._seen_new(pred, gt, s['input_masks'].to(pred.device)))
+                result.update(seen_new_tallies(pred, gt, s['input_masks'], self.num_classes,
+                                               self.ignore_index))
             self.results.append(result)
-
-    def _seen_new(self, pred, gt, input_masks):
-        """Intersections and unions of seen / new object classes of one video."""
-        seen = torch.zeros(self.num_classes, dtype=torch.bool, device=pred.device)
-        ids = input_masks[input_masks < self.num_classes].unique()
-        seen[ids.long()] = True
-        seen[0] = False
-        valid = gt != self.ignore_index
-        out = {}
-        classes = torch.unique(torch.cat([pred[valid], gt[valid]])).long()
-        classes = classes[classes > 0]
-        for name, chosen in (('seen', classes[seen[classes]]), ('new', classes[~seen[classes]])):
-            inter = union = 0
-            for c in chosen.tolist():
-                p, t = (pred == c) & valid, (gt == c) & valid
-                inter += int((p & t).sum())
-                union += int((p | t).sum())
-            out[f'{name}_inter'], out[f'{name}_union'] = inter, union
-        return out
 
     def compute_metrics(self, results):
         if not results:
@@ -91,9 +105,7 @@ class FutureSegJaccard(BaseMetric):
         cm = np.sum([r['cm'] for r in results], axis=0)
         metrics = dict(jaccard=jaccard_index(cm), pixel_acc=float(np.trace(cm) / max(cm.sum(), 1)))
         if results and 'seen_union' in results[0]:
-            for name in ('seen', 'new'):
-                union = sum(r[f'{name}_union'] for r in results)
-                metrics[f'{name}_iou'] = sum(r[f'{name}_inter'] for r in results) / union if union else float('nan')
+            metrics.update(seen_new_iou(results))
         if self.print_table:
             iou = per_class_iou(cm)
             table = PrettyTable(['class', 'IoU', 'pixels (true)'])
@@ -188,13 +200,9 @@ class PostprocessingTable(BaseMetric):
                 result[k] = dict(cm=confusion_matrix_torch(v, gt, self.num_classes,
                                                            self.ignore_index).cpu().numpy())
                 if 'input_masks' in s:
-                    result[k].update(self._breakdown._seen_new(v, gt, s['input_masks'].to(gt.device)))
+                    result[k].update(seen_new_tallies(v, gt, s['input_masks'], self.num_classes,
+                                                      self.ignore_index))
             self.results.append(result)
-
-    @property
-    def _breakdown(self):
-        return FutureSegJaccard(num_classes=self.num_classes, ignore_index=self.ignore_index,
-                                print_table=False)
 
     def compute_metrics(self, results):
         if not results:
@@ -203,10 +211,8 @@ class PostprocessingTable(BaseMetric):
         scores = {n: jaccard_index(np.sum([r[n]['cm'] for r in results], axis=0)) for n in names}
         for n in names:  # IoU of objects seen in frames 1-11 and of new ones, per row
             if 'seen_union' in results[0][n]:
-                for part in ('seen', 'new'):
-                    union = sum(r[n][f'{part}_union'] for r in results)
-                    scores[f'{n}_{part}_iou'] = (sum(r[n][f'{part}_inter'] for r in results) / union
-                                                 if union else float('nan'))
+                for key, value in seen_new_iou([r[n] for r in results]).items():
+                    scores[f'{n}_{key}'] = value
         table = PrettyTable(['prediction of frame 22', 'Jaccard', 'seen objects IoU', 'new objects IoU'])
         for n in names:
             table.add_row([n, f'{scores[n]:.4f}', f'{scores.get(f"{n}_seen_iou", float("nan")):.4f}',
