@@ -6,14 +6,11 @@
 Prints the Jaccard of frame 22 (and the seen / new-object IoU) on a labelled split.
 """
 import argparse
-import json
-import os
-import os.path as osp
 
 import torch
 
 from futureseg.apis.predict_then_segment import build_from, predict_then_segment
-from futureseg.utils import register_all_modules
+from futureseg.utils import register_all_modules, write_json_atomic
 
 
 def main(argv=None):
@@ -36,10 +33,7 @@ def main(argv=None):
           f'Jaccard {metrics["jaccard"]:.4f}, seen objects IoU {metrics["seen_iou"]:.4f}, '
           f'new objects IoU {metrics["new_iou"]:.4f}')
     if args.metrics_out:
-        os.makedirs(osp.dirname(osp.abspath(args.metrics_out)), exist_ok=True)
-        with open(args.metrics_out + '.tmp', 'w') as f:
-            json.dump(metrics, f, indent=1)
-        os.replace(args.metrics_out + '.tmp', args.metrics_out)
+        write_json_atomic(args.metrics_out, metrics)
 
 
 if __name__ == '__main__':

@@ -1,13 +1,11 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
 import argparse
-import json
-import os
 import os.path as osp
 
 from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
-from futureseg.utils import register_all_modules
+from futureseg.utils import register_all_modules, write_json_atomic
 from futureseg.utils.cli import (add_common_args, init_cpu_distributed, load_config,
                                  set_local_rank_env)
 
@@ -66,16 +64,9 @@ def main():
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     metrics = runner.test()
     if args.metrics_out and runner.rank == 0:
-        write_json(args.metrics_out, metrics)
+        write_json_atomic(args.metrics_out,
+                          {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))})
 
-
-def write_json(path, metrics):
-    """Atomically write the metrics (numbers only) as JSON."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    clean = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
-    with open(path + '.tmp', 'w') as f:
-        json.dump(clean, f, indent=1)
-    os.replace(path + '.tmp', path)
 
 
 if __name__ == '__main__':

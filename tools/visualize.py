@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
-from mmengine.runner.checkpoint import load_checkpoint
 
-from futureseg.registry import DATASETS, MODELS, VISUALIZERS
+from futureseg.apis import build_from
+from futureseg.registry import DATASETS, VISUALIZERS
 from futureseg.utils import register_all_modules
 from futureseg.utils.cli import load_config
 
@@ -42,11 +42,7 @@ def main(argv=None):
     if args.split:
         ds_cfg.split = args.split
     dataset = DATASETS.build(ds_cfg)
-    model = MODELS.build(cfg.model)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
-    load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
-    model.eval()
+    model = build_from(cfg, args.checkpoint)
     visualizer = VISUALIZERS.build(dict(type='FutureSegVisualizer', name='visualize',
                                         overlay=args.overlay))
     os.makedirs(args.out, exist_ok=True)

@@ -15,10 +15,10 @@ from .pseudo_label import segment_tensors
 
 
 def build_from(config, checkpoint, device='cpu'):
-    """A model from its config file and checkpoint, in eval mode."""
+    """A model from its config (file or Config) and checkpoint, in eval mode."""
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-    cfg = Config.fromfile(config)
+    cfg = config if isinstance(config, Config) else Config.fromfile(config)
     model = MODELS.build(cfg.model)
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     return model.to(device).eval()

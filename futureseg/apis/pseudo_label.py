@@ -18,6 +18,7 @@ from mmengine.dist import get_dist_info
 from mmengine.logging import MMLogger
 
 from futureseg.datasets.layout import list_videos, load_frame
+from futureseg.utils.io import write_json_atomic
 
 META_FILE = 'pseudo_labels.json'
 
@@ -79,9 +80,7 @@ def write_pseudo_labels(model, split_dir, out_dir, batch_size=22, overwrite=Fals
                 shutil.rmtree(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     if rank == 0 and not osp.isfile(meta_path):
-        with open(meta_path + '.tmp', 'w') as f:
-            json.dump(dict(weights_sha256=digest, split_dir=osp.abspath(split_dir)), f, indent=1)
-        os.replace(meta_path + '.tmp', meta_path)
+        write_json_atomic(meta_path, dict(weights_sha256=digest, split_dir=osp.abspath(split_dir)))
     videos = [v for k, v in enumerate(list_videos(split_dir)) if k % world == rank]
     todo = [(vid, path) for vid, path in videos
             if not osp.isfile(osp.join(out_dir, f'video_{vid}', 'mask.npy'))]

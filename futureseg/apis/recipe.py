@@ -25,6 +25,7 @@ import time
 import numpy as np
 
 from futureseg.registry import RECIPE_STAGES
+from futureseg.utils.io import write_json_atomic
 
 STATE_FILE = 'recipe_state.json'
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -33,14 +34,6 @@ _REF = re.compile(r'\{([A-Za-z_]\w*)(?:\.(\w+))?\}')
 
 class RecipeError(RuntimeError):
     """A stage failed or a recipe is malformed; the message names the stage and its log."""
-
-
-def _atomic_json(path, obj):
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.{os.getpid()}.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
 
 
 def _read_json(path):
@@ -347,7 +340,7 @@ class Baselines(RecipeStage):
         scores = {labels[k]: dict(jaccard=jaccard_index(cms[k]), **seen_new_iou(tallies[k]))
                   for k in cms}
         path = osp.join(ctx.stage_dir(self.name), 'metrics.json')
-        _atomic_json(path, scores)
+        write_json_atomic(path, scores)
         return dict(main='metrics', metrics=path, scores=scores, files=[path])
 
 
@@ -488,18 +481,18 @@ class RecipeRunner:
                                and entry.get('fingerprint') == stage.fingerprint(self.data_root))
             self.state[stage.name] = dict(status='running', fingerprint=stage.fingerprint(self.data_root),
                                           started=time.time())
-            _atomic_json(self.state_path, self.state)
+            write_json_atomic(self.state_path, self.state)
             t0 = time.time()
             outputs = stage.run(self.ctx)
             self.state[stage.name] = dict(status='done', fingerprint=stage.fingerprint(self.data_root),
                                           outputs=outputs, seconds=round(time.time() - t0, 1))
-            _atomic_json(self.state_path, self.state)
+            write_json_atomic(self.state_path, self.state)
             rerun.add(stage.name)
             self._log(f'{stage.name}: done in {time.time() - t0:.0f} s')
         table = self.table()
         with open(osp.join(self.work_dir, 'results.md'), 'w') as f:
             f.write(f'# {self.title}\n\n{table}\n')
-        _atomic_json(osp.join(self.work_dir, 'results.json'), self.results())
+        write_json_atomic(osp.join(self.work_dir, 'results.json'), self.results())
         print(f'\n{self.title}: Jaccard on {self.results_split()} (data: {self.data_root})\n{table}',
               flush=True)
         self._log(f'finished in {time.time() - t_all:.0f} s; table in {self.work_dir}/results.md')
