@@ -6,8 +6,8 @@ from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
 from futureseg.utils import register_all_modules, write_json_atomic
-from futureseg.utils.cli import (add_common_args, init_cpu_distributed, load_config,
-                                 set_local_rank_env)
+from futureseg.utils.cli import (add_common_args, finish_distributed, init_cpu_distributed,
+                                 load_config, set_local_rank_env)
 
 
 def parse_args():
@@ -66,6 +66,7 @@ def main():
     if args.metrics_out and runner.rank == 0:
         write_json_atomic(args.metrics_out,
                           {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))})
+    finish_distributed()
 
 
 

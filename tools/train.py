@@ -8,8 +8,8 @@ from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
 from futureseg.utils import register_all_modules
-from futureseg.utils.cli import (add_common_args, init_cpu_distributed, load_config,
-                                 set_local_rank_env)
+from futureseg.utils.cli import (add_common_args, finish_distributed, init_cpu_distributed,
+                                 load_config, set_local_rank_env)
 
 
 def parse_args():
@@ -53,6 +53,7 @@ def main():
     init_cpu_distributed(args.launcher, cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

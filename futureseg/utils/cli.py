@@ -39,6 +39,19 @@ def set_local_rank_env(local_rank):
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
 
 
+def finish_distributed():
+    """Tear the process group down before the interpreter exits.
+
+    MMEngine never calls ``destroy_process_group``; without it gloo's worker threads can
+    outlive the interpreter and abort the process at exit ("terminate called without an
+    active exception", SIGABRT), failing a run that trained fine.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def init_cpu_distributed(launcher, cfg):
     """Start a gloo process group on machines without CUDA.
 
