@@ -34,8 +34,14 @@ def enable_amp(cfg):
     if cfg.optim_wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
         raise ValueError('--amp needs optim_wrapper.type OptimWrapper, got '
                          f'{cfg.optim_wrapper.type}')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.loss_scale = 'dynamic'
+    import torch
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    else:  # MMEngine's AmpOptimWrapper needs a GPU
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+        print_log('--amp without a GPU: bfloat16 autocast on the CPU (CPUAmpOptimWrapper)',
+                  logger='current')
 
 
 def main():

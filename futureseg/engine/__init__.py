@@ -1,6 +1,7 @@
 from .checkpoint import (UnsafeCheckpointError, allow_mmengine_checkpoint_types,
                          checkpoint_safe_globals)
-from .hooks import PseudoLabelHook, ScheduledSamplingHook, schedule_value
+from .hooks import ChannelsLastHook, PseudoLabelHook, ScheduledSamplingHook, schedule_value
+from .optim_wrappers import CPUAmpOptimWrapper
 
-__all__ = ['UnsafeCheckpointError', 'allow_mmengine_checkpoint_types', 'checkpoint_safe_globals',
-           'PseudoLabelHook', 'ScheduledSamplingHook', 'schedule_value']
+__all__ = ['ChannelsLastHook', 'UnsafeCheckpointError', 'allow_mmengine_checkpoint_types', 'checkpoint_safe_globals',
+           'CPUAmpOptimWrapper', 'PseudoLabelHook', 'ScheduledSamplingHook', 'schedule_value']
