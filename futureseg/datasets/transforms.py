@@ -215,7 +215,8 @@ class CorruptContextMasks(BaseTransform):
 
 class VideoDataSample(BaseDataElement):
     """One video's targets and meta: fields ``target_frames`` (To, 3, H, W) uint8,
-    ``gt_masks`` (To, H, W) long, ``input_masks`` (Ti, H, W) long, and after inference
+    ``gt_masks`` (To, H, W), ``input_masks`` / ``context_masks`` (Ti, H, W), uint8 as
+    packed and long after ``VideoDataPreprocessor``, and after inference
     ``pred_masks``; metainfo video_id, split, frame ids, shapes, flip."""
 
 
@@ -232,7 +233,9 @@ class PackVideoInputs(BaseTransform):
             sample.target_frames = torch.from_numpy(results['target_frames']).permute(0, 3, 1, 2).contiguous()
         for key in MASK_KEYS:
             if key in results:
-                setattr(sample, key, torch.from_numpy(results[key].astype(np.int64)))
+                # uint8 (ids < 49, 255 ignore): 8x fewer bytes than int64 to pass from loader
+                # workers and to the GPU; the data preprocessor makes them long on the device
+                setattr(sample, key, torch.from_numpy(np.ascontiguousarray(results[key], dtype=np.uint8)))
         inputs = torch.from_numpy(results['input_frames']).permute(0, 3, 1, 2).contiguous()
         return dict(inputs=inputs, data_samples=sample)
 

@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 import torch
 from mmengine.model import BaseDataPreprocessor
 
+from futureseg.datasets.transforms import MASK_KEYS
 from futureseg.registry import MODELS
 
 
@@ -11,7 +12,7 @@ from futureseg.registry import MODELS
 class VideoDataPreprocessor(BaseDataPreprocessor):
     """Stacks ``inputs`` to (B, T, 3, H, W) float, normalised as ``(x - mean) / std`` per
     channel (0-255 scale; the defaults map to [0, 1]); target frames get the same
-    normalisation; masks are stacked to (B, T, H, W) long.
+    normalisation; the samples' masks (packed as uint8) become long tensors on the device.
 
     Config keys: mean, std (3 floats each, default (0, 0, 0) and (255, 255, 255)),
     channels_last (bool): hand the model channels-last tensors (faster convs on GPUs).
@@ -40,6 +41,10 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         if samples is not None and len(samples) and 'target_frames' in samples[0]:
             for s in samples:
                 s.target_frames = self.normalize(s.target_frames[None])[0]
+        for s in samples or ():
+            for key in MASK_KEYS:  # packed as uint8; losses and embeddings index with long
+                if key in s:
+                    setattr(s, key, getattr(s, key).long())
         if self.channels_last:
             b, t = inputs.shape[:2]
             inputs = inputs.flatten(0, 1).contiguous(memory_format=torch.channels_last).view(
