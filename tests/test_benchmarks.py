@@ -1,0 +1,144 @@
+"""Training / inference benchmarks and the speed-ups they measure (CPU AMP, channels_last)."""
+import importlib.util
+import json
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from conftest import ROOT
+
+BENCH = osp.join(ROOT, 'tools', 'benchmarks')
+
+
+def load_tool(name):
+    """Import a benchmark script by its module name, as spawned benchmark processes will."""
+    if BENCH not in sys.path:
+        sys.path.insert(0, BENCH)
+    return importlib.import_module(name)
+
+
+@pytest.mark.parametrize('translator', ['IncepUTranslator', 'GSTATranslator', 'TAUTranslator'])
+@pytest.mark.parametrize('predictor', ['mask', 'frame'])
+def test_plain_simvp_is_the_same_network(predictor, translator):
+    """The benchmark's plain-PyTorch SimVP takes futureseg's weights key for key and computes
+    the same outputs, in eval and in train mode (batch norm statistics)."""
+    sys.path.insert(0, BENCH)
+    from plain_simvp import PlainSimVP
+
+    from futureseg.registry import MODELS
+    from futureseg.utils import register_all_modules
+    register_all_modules()
+    cfg = dict(encoder=dict(type='SimVPEncoder', in_channels=3, hid_S=8, N_S=4),
+               translator=dict(type=translator, hid_T=16, N_T=3),
+               decoder=dict(type='SimVPDecoder', hid_S=8, N_S=4))
+    cfg.update(type='SimVPMaskPredictor', output='last') if predictor == 'mask' else \
+        cfg.update(type='SimVPFramePredictor')
+    fw = MODELS.build(cfg)
+    fw.init_weights()
+    plain = PlainSimVP(translator, 8, 4, 16, 3, out_channels=49 if predictor == 'mask' else 3,
+                       last_only=predictor == 'mask')
+    state = {k: v for k, v in fw.state_dict().items() if k.startswith(('encoder.', 'translator.', 'decoder.'))}
+    plain.load_state_dict(state, strict=True)
+    assert sum(p.numel() for p in plain.parameters()) == sum(
+        p.numel() for n, p in fw.named_parameters() if not n.startswith('losses.'))
+    x = torch.rand(2, 11, 3, 16, 24)
+    for train in (False, True):
+        fw.train(train), plain.train(train)
+        with torch.no_grad():
+            a, b = fw(x), plain(x)
+        assert a.shape == b.shape == ((2, 1, 49, 16, 24) if predictor == 'mask' else (2, 11, 3, 16, 24))
+        torch.testing.assert_close(a, b)
+
+
+def test_train_throughput_benchmark_runs_both_loops(tmp_path):
+    tool = load_tool('train_throughput')
+    out = tmp_path / 'train.json'
+    # each loop in its own spawned process (the default), as the CLI runs them
+    rows = tool.main(['--preset', 'quick', '--size', '16', '24', '--translators', 'gSTA',
+                      '--json', str(out)])
+    data = json.loads(out.read_text())
+    assert data['machine']['device'] == 'cpu' and len(data['rows']) == 2 == len(rows)
+    assert {r['predictor'] for r in rows} == {'mask', 'frame'}
+    for r in rows:
+        assert r['same_outputs'] is True
+        assert r['framework_samples_s'] > 0 and r['plain_samples_s'] > 0
+        assert r['framework_over_plain'] == pytest.approx(r['framework_samples_s'] / r['plain_samples_s'], rel=0.01)
+
+
+def test_train_throughput_speedup_settings_run(tmp_path):
+    """channels_last and AMP (bf16 on CPU) through the framework and the plain loop."""
+    tool = load_tool('train_throughput')
+    args = tool.parse_args(['--preset', 'quick', '--size', '16', '24', '--no-isolate'])
+    from futureseg.utils import register_all_modules
+    register_all_modules()
+    for precision, opts in (('fp32', dict(channels_last=True)), ('amp', {})):
+        row = tool.measure('mask', 'TAU', args, 2, precision, 'cpu', **opts)
+        assert row['same_outputs'] and row['framework_samples_s'] > 0 and row['precision'] == precision
+
+
+def test_inference_benchmark_times_the_test_path(tmp_path):
+    tool = load_tool('inference_benchmark')
+    out = tmp_path / 'infer.json'
+    rows = tool.main(['--sizes', '32x48', '--videos', '3', '--width', 'tiny', '--batch-size', '2',
+                      '--data-dir', str(tmp_path / 'data'), '--json', str(out)])
+    assert [r['path'] for r in rows] == ['rgb+nos', 'maskspace+nos']
+    for r in rows:
+        assert r['videos'] == 3 and r['videos_s'] > 0 and r['nos_ms'] > 0
+    rgb, mask_space = rows
+    assert rgb['known_objects_ms'] > 0  # the segmenter ran over frames 1-11
+    assert json.loads(out.read_text())['rows'] == rows
+
+
+def test_cpu_amp_optim_wrapper_autocasts_and_steps():
+    from futureseg.registry import OPTIM_WRAPPERS
+    from futureseg.utils import register_all_modules
+    register_all_modules()
+    model = torch.nn.Linear(4, 2)
+    wrapper = OPTIM_WRAPPERS.build(dict(type='CPUAmpOptimWrapper',
+                                        optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+    before = model.weight.detach().clone()
+    with wrapper.optim_context(model):
+        out = model(torch.randn(3, 4))
+    assert out.dtype == torch.bfloat16  # the matmul ran in bf16
+    wrapper.update_params(out.float().pow(2).mean())
+    assert not torch.equal(before, model.weight) and model.weight.dtype == torch.float32
+    with pytest.raises(ValueError, match='dtype'):
+        OPTIM_WRAPPERS.build(dict(type='CPUAmpOptimWrapper', dtype='float64',
+                                  optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+
+
+def test_channels_last_hook_converts_weights_and_keeps_predictions():
+    from types import SimpleNamespace
+
+    from futureseg.engine import ChannelsLastHook
+    from futureseg.registry import MODELS
+    from futureseg.utils import register_all_modules
+    register_all_modules()
+    model = MODELS.build(dict(type='SimVPMaskPredictor',
+                              encoder=dict(type='SimVPEncoder', hid_S=8, N_S=2),
+                              translator=dict(type='GSTATranslator', hid_T=16, N_T=2),
+                              decoder=dict(type='SimVPDecoder', hid_S=8, N_S=2))).eval()
+    x = torch.rand(1, 11, 3, 16, 24) * 255
+    with torch.no_grad():
+        before = model(model.data_preprocessor(dict(inputs=x))['inputs'])
+    ChannelsLastHook().before_test(SimpleNamespace(model=model))  # the hook reads runner.model only
+    conv = model.encoder.enc[0].conv
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert model.data_preprocessor.channels_last
+    with torch.no_grad():
+        after = model(model.data_preprocessor(dict(inputs=x))['inputs'])
+    torch.testing.assert_close(before, after, rtol=1e-4, atol=1e-4)
+
+
+def test_to_markdown_copies_the_json_rows(tmp_path, capsys):
+    tool = load_tool('to_markdown')
+    path = tmp_path / 'b.json'
+    path.write_text(json.dumps(dict(machine=dict(cpus=2), rows=[dict(a=1, b=None, c=[1]), dict(a=2.5, b='x')])))
+    tool.main([str(path)])
+    out = capsys.readouterr().out
+    assert "| a | b |\n|---|---|\n| 1 |  |\n| 2.5 | x |" in out and "'cpus': 2" in out
+    with pytest.raises(SystemExit, match='unknown columns'):
+        tool.main([str(path), '--columns', 'nope'])
