@@ -14,6 +14,16 @@ os.environ.setdefault('MUJOCO_GL', 'osmesa')
 TINY = dict(width=96, height=64)
 
 
+def load_benchmark(name):
+    """Import tools/benchmarks/<name>.py by its module name, as the scripts import each other
+    and as their spawned benchmark processes will."""
+    import importlib
+    bench = osp.join(ROOT, 'tools', 'benchmarks')
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    return importlib.import_module(name)
+
+
 def run_tool(*args, env=None, timeout=300, check=True):
     """Run a tools/ script as a user would; returns the CompletedProcess."""
     full_env = dict(os.environ)

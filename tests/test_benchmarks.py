@@ -1,23 +1,14 @@
 """Training / inference benchmarks and the speed-ups they measure (CPU AMP, channels_last)."""
-import importlib.util
 import json
 import os.path as osp
 import sys
 
 import pytest
 import torch
-from mmengine.config import Config
 
-from conftest import ROOT
+from conftest import ROOT, load_benchmark as load_tool
 
 BENCH = osp.join(ROOT, 'tools', 'benchmarks')
-
-
-def load_tool(name):
-    """Import a benchmark script by its module name, as spawned benchmark processes will."""
-    if BENCH not in sys.path:
-        sys.path.insert(0, BENCH)
-    return importlib.import_module(name)
 
 
 @pytest.mark.parametrize('translator', ['IncepUTranslator', 'GSTATranslator', 'TAUTranslator'])

@@ -1,22 +1,12 @@
 """The data benchmarks (tools/benchmarks/loader_benchmark.py, generation_benchmark.py) in
 their --quick form: they run, measure every requested setting and write sound JSON."""
-import importlib.util
 import json
 import os
 import os.path as osp
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
-
-def load_tool(name):
-    """Import tools/benchmarks/<name>.py (not a package) from its path."""
-    path = osp.join(ROOT, 'tools', 'benchmarks', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'bench_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import load_benchmark as load_tool
 
 
 def check_machine(machine):

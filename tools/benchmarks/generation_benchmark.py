@@ -29,22 +29,12 @@ import time
 from prettytable import PrettyTable
 
 import futureseg.datasets.synthetic.render  # noqa: F401  sets MUJOCO_GL=osmesa when unset, for the report
+from bench_common import parse_size
 from futureseg.datasets.synthetic import SyntheticVideoWriter
 from futureseg.utils import write_json_atomic
 
 FULL = dict(sizes=['80x120', '160x240', '320x480'], workers=[1, 2, 4], videos=32)
 QUICK = dict(sizes=['40x60'], workers=[1, 2], videos=2)
-
-
-def parse_size(text):
-    """'160x240' -> (160, 240): height x width."""
-    try:
-        h, w = (int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'a size must look like HxW (e.g. 160x240), got {text!r}')
-    if h < 8 or w < 8:
-        raise argparse.ArgumentTypeError(f'size {text!r} is too small')
-    return h, w
 
 
 def folder_bytes(root):

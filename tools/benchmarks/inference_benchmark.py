@@ -35,6 +35,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from prettytable import PrettyTable
 
+from bench_common import parse_size
 from futureseg.datasets import build_frame_cache
 from futureseg.datasets.frame_cache import cache_dir_for
 from futureseg.datasets.synthetic import SyntheticVideoWriter
@@ -186,14 +187,6 @@ def print_table(title, rows, extra=()):
         table.add_row([r.get(c[0]) for c in cols])
     print(title)
     print(table, flush=True)
-
-
-def parse_size(text):
-    try:
-        h, w = (int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'sizes look like 160x240, got {text!r}')
-    return h, w
 
 
 def main(argv=None):

@@ -33,6 +33,7 @@ from mmengine.dataset import pseudo_collate
 from prettytable import PrettyTable
 from torch.utils.data import DataLoader
 
+from bench_common import parse_size
 from futureseg.datasets import FutureSegVideoDataset, build_frame_cache
 from futureseg.datasets.frame_cache import FrameCache, cache_dir_for
 from futureseg.datasets.layout import list_videos
@@ -55,17 +56,6 @@ PIN_SKIP_REASON = 'skipped: no CUDA device; pinned memory only speeds up host-to
 # ---------------------------------------------------------------------------------------------
 # data sets
 # ---------------------------------------------------------------------------------------------
-def parse_size(text):
-    """'160x240' -> (160, 240): height x width, as the data's folder names."""
-    try:
-        h, w = (int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'a size must look like HxW (e.g. 160x240), got {text!r}')
-    if h < 8 or w < 8:
-        raise argparse.ArgumentTypeError(f'size {text!r} is too small')
-    return h, w
-
-
 def _link_or_copy(src, dst):
     try:
         os.link(src, dst)

@@ -52,6 +52,7 @@ from prettytable import PrettyTable
 from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from bench_common import parse_size  # noqa: E402
 from plain_simvp import PlainSimVP  # noqa: E402
 
 from futureseg.datasets.transforms import VideoDataSample  # noqa: E402
@@ -433,7 +434,7 @@ def main(argv=None):
         print_table(f'speed-ups: {title}', rows, extra=('setting', 'speedup_framework'))
     elif args.sizes:
         for text in args.sizes:
-            args.size = [int(v) for v in text.lower().split('x')]
+            args.size = list(parse_size(text))
             for pred in args.predictors:
                 for tr in args.translators:
                     rows.append(dict(measure(pred, tr, args, args.batch_sizes[0], args.precisions[0], device),
