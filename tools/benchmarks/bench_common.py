@@ -11,3 +11,20 @@ def parse_size(text):
     if h < 8 or w < 8:
         raise argparse.ArgumentTypeError(f'size {text!r} is too small')
     return h, w
+
+
+# SimVP widths the benchmarks build: the winner's, the CPU configs' (configs/*_small_cpu.py),
+# and a tiny one for tests
+WIDTHS = {'full': dict(hid_S=64, N_S=4, hid_T=512, N_T=8),
+          'small': dict(hid_S=16, N_S=4, hid_T=128, N_T=3),
+          'tiny': dict(hid_S=8, N_S=2, hid_T=16, N_T=2)}
+
+
+def set_width(model, width):
+    """Set a SimVP model config's encoder / decoder / translator to one of WIDTHS, in place."""
+    w = WIDTHS[width]
+    model['encoder'].update(hid_S=w['hid_S'], N_S=w['N_S'])
+    model['decoder'].update(hid_S=w['hid_S'], N_S=w['N_S'])
+    model['translator'].update(hid_T=w['hid_T'], N_T=w['N_T'])
+    model.pop('pretrained', None)
+    return model

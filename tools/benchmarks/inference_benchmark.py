@@ -35,7 +35,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from prettytable import PrettyTable
 
-from bench_common import parse_size
+from bench_common import WIDTHS, parse_size, set_width
 from futureseg.datasets import build_frame_cache
 from futureseg.datasets.frame_cache import cache_dir_for
 from futureseg.datasets.synthetic import SyntheticVideoWriter
@@ -46,11 +46,6 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PATHS = {'rgb+nos': 'configs/simvp_seg_nos.py',
          'maskspace+nos': 'configs/maskspace/maskspace_gsta_nos.py'}
 SEGMENTER = 'configs/deeplabv3/deeplabv3_r18_small_cpu.py'
-WIDTHS = {'full': dict(hid_S=64, N_S=4, hid_T=512, N_T=8),
-          'small': dict(hid_S=16, N_S=4, hid_T=128, N_T=3),
-          'tiny': dict(hid_S=8, N_S=2, hid_T=16, N_T=2)}
-
-
 def val_split(data_dir, size, videos):
     """A generated val split of ``videos`` videos at ``size`` (generated once, then reused)."""
     h, w = size
@@ -115,11 +110,7 @@ def timed_methods(obj, names, totals):
 
 def build_cfg(path, root, args, work_dir, segmenter_ckpt, batch, workers, use_cache, channels_last):
     cfg = Config.fromfile(osp.join(ROOT, PATHS[path]))
-    w = WIDTHS[args.width]
-    cfg.model.encoder.update(hid_S=w['hid_S'], N_S=w['N_S'])
-    cfg.model.decoder.update(hid_S=w['hid_S'], N_S=w['N_S'])
-    cfg.model.translator.update(hid_T=w['hid_T'], N_T=w['N_T'])
-    cfg.model.pop('pretrained', None)
+    set_width(cfg.model, args.width)
     if cfg.model.known_objects.source == 'segmenter':
         cfg.model.known_objects.update(config=osp.join(ROOT, SEGMENTER), checkpoint=segmenter_ckpt)
     ds = cfg.test_dataloader.dataset

@@ -52,7 +52,7 @@ from prettytable import PrettyTable
 from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from bench_common import parse_size  # noqa: E402
+from bench_common import WIDTHS, parse_size, set_width  # noqa: E402
 from plain_simvp import PlainSimVP  # noqa: E402
 
 from futureseg.datasets.transforms import VideoDataSample  # noqa: E402
@@ -68,14 +68,11 @@ CONFIGS = {  # (predictor, translator) -> the config users train
     ('frame', 'gSTA'): 'configs/simvp/simvp_gsta_pretrain.py',
     ('frame', 'TAU'): 'configs/simvp/simvp_tau_pretrain.py',
 }
-WIDTHS = {'full': dict(hid_S=64, N_S=4, hid_T=512, N_T=8),   # the winner's sizes
-          'small': dict(hid_S=16, N_S=4, hid_T=128, N_T=3)}  # configs/*_small_cpu.py
 PRESETS = {
     'gpu': dict(width='full', batch_sizes=[1, 2, 4, 8, 16], precisions=['fp32', 'amp'], iters=10, warmup=3),
     'cpu': dict(width='small', batch_sizes=[1, 4, 16], precisions=['fp32', 'amp'], iters=2, warmup=1),
     'quick': dict(width='tiny', batch_sizes=[2], precisions=['fp32'], iters=1, warmup=1),
 }
-WIDTHS['tiny'] = dict(hid_S=8, N_S=2, hid_T=16, N_T=2)  # tests only
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,12 +210,7 @@ def model_config(predictor, translator, width):
     """The model and optimizer sections of the config users train, at ``width``."""
     cfg = Config.fromfile(osp.join(ROOT, CONFIGS[predictor, translator]))
     model = copy.deepcopy(cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') else dict(cfg.model))
-    w = WIDTHS[width]
-    model['encoder'].update(hid_S=w['hid_S'], N_S=w['N_S'])
-    model['decoder'].update(hid_S=w['hid_S'], N_S=w['N_S'])
-    model['translator'].update(hid_T=w['hid_T'], N_T=w['N_T'])
-    model.pop('pretrained', None)
-    return model, cfg.optim_wrapper.to_dict()
+    return set_width(model, width), cfg.optim_wrapper.to_dict()
 
 
 def run_framework(predictor, translator, args, batch, precision, device, channels_last=False,
