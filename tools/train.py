@@ -1,15 +1,13 @@
 """Train a futureseg model: ``python tools/train.py CONFIG [options]``."""
 import argparse
-import logging
 import os.path as osp
 
-from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
 from futureseg.utils import register_all_modules
-from futureseg.utils.cli import (add_common_args, finish_distributed, init_cpu_distributed,
-                                 load_config, set_local_rank_env)
+from futureseg.utils.cli import (add_common_args, enable_amp, finish_distributed,
+                                 init_cpu_distributed, load_config, set_local_rank_env)
 
 
 def parse_args():
@@ -25,23 +23,6 @@ def parse_args():
     args = parser.parse_args()
     set_local_rank_env(args.local_rank)
     return args
-
-
-def enable_amp(cfg):
-    if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
-        print_log('AMP is already enabled in the config.', logger='current', level=logging.WARNING)
-        return
-    if cfg.optim_wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
-        raise ValueError('--amp needs optim_wrapper.type OptimWrapper, got '
-                         f'{cfg.optim_wrapper.type}')
-    import torch
-    if torch.cuda.is_available():
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
-    else:  # MMEngine's AmpOptimWrapper needs a GPU
-        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
-        print_log('--amp without a GPU: bfloat16 autocast on the CPU (CPUAmpOptimWrapper)',
-                  logger='current')
 
 
 def main():

@@ -39,6 +39,30 @@ def set_local_rank_env(local_rank):
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
 
 
+def enable_amp(cfg, device=None):
+    """Turn the config's ``OptimWrapper`` into mixed precision (``tools/train.py --amp``):
+    MMEngine's ``AmpOptimWrapper`` (fp16, dynamic loss scale) on ``device='cuda'``, futureseg's
+    ``CPUAmpOptimWrapper`` (bf16 autocast) on 'cpu'; default: CUDA when there is a GPU."""
+    import logging
+
+    import torch
+    from mmengine.logging import print_log
+    kind = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if kind in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
+        print_log('AMP is already enabled in the config.', logger='current', level=logging.WARNING)
+        return
+    if kind != 'OptimWrapper':
+        raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {kind}')
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    if device == 'cuda':
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.loss_scale = 'dynamic'
+    else:  # MMEngine's AmpOptimWrapper needs a GPU
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+        print_log('--amp without a GPU: bfloat16 autocast on the CPU (CPUAmpOptimWrapper)',
+                  logger='current')
+
+
 def finish_distributed():
     """Tear the process group down before the interpreter exits.
 

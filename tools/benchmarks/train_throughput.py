@@ -58,6 +58,7 @@ from plain_simvp import PlainSimVP  # noqa: E402
 from futureseg.datasets.transforms import VideoDataSample  # noqa: E402
 from futureseg.registry import DATASETS, MODELS  # noqa: E402
 from futureseg.utils import register_all_modules, write_json_atomic  # noqa: E402
+from futureseg.utils.cli import enable_amp  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = {  # (predictor, translator) -> the config users train
@@ -216,17 +217,11 @@ def model_config(predictor, translator, width):
 def run_framework(predictor, translator, args, batch, precision, device, channels_last=False,
                   compile_model=False):
     model, optim = model_config(predictor, translator, args.width)
-    if channels_last:
-        model['data_preprocessor'] = dict(model.get('data_preprocessor') or {},
-                                          type='VideoDataPreprocessor', channels_last=True)
-    if precision == 'amp':
-        optim.update(type='AmpOptimWrapper', loss_scale='dynamic') if device == 'cuda' else \
-            optim.update(type='CPUAmpOptimWrapper')
     memory = PeakMemory(device)
     memory.start()
     clock = ClockHook(args.warmup, args.iters, device, memory)
     custom_hooks = [clock]
-    if channels_last:
+    if channels_last:  # converts the weights and switches the data preprocessor
         custom_hooks.append(dict(type='ChannelsLastHook'))
     work_dir = tempfile.mkdtemp(prefix='fs_bench_')
     cfg = Config(dict(
@@ -249,6 +244,8 @@ def run_framework(predictor, translator, args, batch, precision, device, channel
         randomness=dict(seed=0),
         compile=bool(compile_model),
         launcher='none'))
+    if precision == 'amp':
+        enable_amp(cfg, device)  # what tools/train.py --amp does
     try:
         runner = Runner.from_cfg(cfg)
         runner.register_custom_hooks(custom_hooks)
