@@ -28,3 +28,21 @@ def set_width(model, width):
     model['translator'].update(hid_T=w['hid_T'], N_T=w['N_T'])
     model.pop('pretrained', None)
     return model
+
+
+def machine_info(**extra):
+    """What the figures were measured on, for each benchmark's JSON: cores, CPU, Python, torch
+    and its threads, the GPU if any, the load when the run started; plus ``extra``."""
+    import os
+    import platform
+
+    import torch
+    info = dict(cpus=os.cpu_count(), cpus_usable=len(os.sched_getaffinity(0)),
+                cpu=platform.processor() or platform.machine(), machine=platform.machine(),
+                platform=platform.platform(), python=platform.python_version(),
+                torch=torch.__version__, threads=torch.get_num_threads(),
+                cuda=torch.cuda.is_available(), loadavg_1m_start=round(os.getloadavg()[0], 2))
+    if info['cuda']:
+        info['gpu'] = torch.cuda.get_device_name()
+    info.update(extra)
+    return info

@@ -21,7 +21,6 @@ import argparse
 import multiprocessing as mp
 import os
 import os.path as osp
-import platform
 import shutil
 import tempfile
 import time
@@ -29,7 +28,7 @@ import time
 from prettytable import PrettyTable
 
 import futureseg.datasets.synthetic.render  # noqa: F401  sets MUJOCO_GL=osmesa when unset, for the report
-from bench_common import parse_size
+from bench_common import machine_info, parse_size
 from futureseg.datasets.synthetic import SyntheticVideoWriter
 from futureseg.utils import write_json_atomic
 
@@ -97,15 +96,6 @@ def add_scaling(rows):
     return rows
 
 
-def machine_info():
-    import torch  # already loaded by futureseg; only read for the report
-    return dict(cpus=os.cpu_count(), cpus_usable=len(os.sched_getaffinity(0)),
-                cpu=platform.processor() or platform.machine(), machine=platform.machine(),
-                platform=platform.platform(), python=platform.python_version(),
-                torch=torch.__version__, threads=torch.get_num_threads(),
-                mujoco_gl=os.environ.get('MUJOCO_GL'), loadavg_1m_start=round(os.getloadavg()[0], 2))
-
-
 def print_table(machine, rows):
     base = {r['baseline_workers'] for r in rows}
     vs = f'{base.pop()} worker(s)' if len(base) == 1 else 'fewest workers'
@@ -145,7 +135,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    machine = machine_info()
+    machine = machine_info(mujoco_gl=os.environ.get('MUJOCO_GL'))
     workers = sorted(set(args.workers))
     startup = {n: pool_startup_seconds(n) for n in workers}
     print('worker start-up s: ' + ', '.join(f'{n}: {s:.2f}' for n, s in startup.items()), flush=True)

@@ -22,7 +22,6 @@ loader's wait), the known objects (segmenter pass), NOS itself, and the rest of 
 import argparse
 import os
 import os.path as osp
-import platform
 import shutil
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from prettytable import PrettyTable
 
-from bench_common import WIDTHS, parse_size, set_width
+from bench_common import WIDTHS, machine_info, parse_size, set_width
 from futureseg.datasets import build_frame_cache
 from futureseg.datasets.frame_cache import cache_dir_for
 from futureseg.datasets.synthetic import SyntheticVideoWriter
@@ -219,10 +218,7 @@ def main(argv=None):
                     rows.append(measure(path, size, n, args))
                     print(rows[-1], flush=True)
         print_table(title, rows)
-    os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-    write_json_atomic(args.json, dict(machine=dict(cpus=os.cpu_count(), cpu=platform.processor() or platform.machine(),
-                                                   torch=torch.__version__, threads=torch.get_num_threads(),
-                                                   cuda=torch.cuda.is_available()),
+    write_json_atomic(args.json, dict(machine=machine_info(),
                                       width=args.width, rows=rows))
     return rows
 

@@ -24,7 +24,6 @@ Prints tables and writes JSON (machine, data sets, rows, speed-ups) to --json.
 import argparse
 import os
 import os.path as osp
-import platform
 import shutil
 import time
 
@@ -33,7 +32,7 @@ from mmengine.dataset import pseudo_collate
 from prettytable import PrettyTable
 from torch.utils.data import DataLoader
 
-from bench_common import parse_size
+from bench_common import machine_info, parse_size
 from futureseg.datasets import FutureSegVideoDataset, build_frame_cache
 from futureseg.datasets.frame_cache import FrameCache, cache_dir_for
 from futureseg.datasets.layout import list_videos
@@ -259,17 +258,6 @@ def measure_speedups(best, dataset, nbytes, args):
 # ---------------------------------------------------------------------------------------------
 # report
 # ---------------------------------------------------------------------------------------------
-def machine_info():
-    info = dict(cpus=os.cpu_count(), cpus_usable=len(os.sched_getaffinity(0)),
-                cpu=platform.processor() or platform.machine(), machine=platform.machine(),
-                platform=platform.platform(), python=platform.python_version(),
-                torch=torch.__version__, threads=torch.get_num_threads(),
-                cuda=torch.cuda.is_available(), loadavg_1m_start=round(os.getloadavg()[0], 2))
-    if info['cuda']:
-        info['gpu'] = torch.cuda.get_device_name()
-    return info
-
-
 def print_tables(machine, datasets, rows, speedups, args):
     head = (f'{args.mode} samples ({args.split} split), batch {args.batch_size}, {args.epochs} epoch(s) '
             f'a row, {machine["cpus"]} CPU cores ({machine["cpu"]}), torch {machine["torch"]}, '

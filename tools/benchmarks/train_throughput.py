@@ -35,7 +35,6 @@ import copy
 import multiprocessing as mp
 import os
 import os.path as osp
-import platform
 import re
 import shutil
 import sys
@@ -52,7 +51,7 @@ from prettytable import PrettyTable
 from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from bench_common import WIDTHS, parse_size, set_width  # noqa: E402
+from bench_common import WIDTHS, machine_info, parse_size, set_width  # noqa: E402
 from plain_simvp import PlainSimVP  # noqa: E402
 
 from futureseg.datasets.transforms import VideoDataSample  # noqa: E402
@@ -350,14 +349,6 @@ def measure(predictor, translator, args, batch, precision, device, **opts):
                 same_outputs=same, output_diff=fw['output_diff'], **{k: bool(v) for k, v in opts.items()})
 
 
-def machine(device):
-    info = dict(cpus=os.cpu_count(), cpu=platform.processor() or platform.machine(),
-                torch=torch.__version__, threads=torch.get_num_threads(), device=device)
-    if device == 'cuda':
-        info['gpu'] = torch.cuda.get_device_name()
-    return info
-
-
 def print_table(title, rows, extra=()):
     table = PrettyTable(['predictor', 'translator', *extra, 'batch', 'precision', 'params (M)',
                          'framework samples/s', 'plain samples/s', 'framework / plain',
@@ -438,8 +429,7 @@ def main(argv=None):
                         rows.append(measure(pred, tr, args, batch, precision, device))
                         print(rows[-1], flush=True)
         print_table(title, rows)
-    os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
-    write_json_atomic(args.json, dict(machine=machine(device), size=args.size, width=args.width,
+    write_json_atomic(args.json, dict(machine=machine_info(device=device), size=args.size, width=args.width,
                                       iters=args.iters, warmup=args.warmup, rows=rows))
     return rows
 
