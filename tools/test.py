@@ -69,6 +69,5 @@ def main():
     finish_distributed()
 
 
-
 if __name__ == '__main__':
     main()

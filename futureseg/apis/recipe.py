@@ -463,10 +463,11 @@ class RecipeRunner:
         for stage in self.stages:
             entry = self.state.get(stage.name, {})
             deps = stage.dependencies(names) & names
+            fingerprint = stage.fingerprint(self.data_root)
             why = None
             if entry.get('status') != 'done':
                 why = 'not run yet' if not entry else f'unfinished ({entry.get("status")})'
-            elif entry.get('fingerprint') != stage.fingerprint(self.data_root):
+            elif entry.get('fingerprint') != fingerprint:
                 why = 'its config changed'
             elif deps & rerun:
                 why = f'{", ".join(sorted(deps & rerun))} ran again'
@@ -478,13 +479,13 @@ class RecipeRunner:
             self._log(f'{stage.name} ({type(stage).__name__}): running ({why})')
             # an interrupted run of the same stage config continues where it stopped
             self.ctx.resume = (entry.get('status') == 'running'
-                               and entry.get('fingerprint') == stage.fingerprint(self.data_root))
-            self.state[stage.name] = dict(status='running', fingerprint=stage.fingerprint(self.data_root),
+                               and entry.get('fingerprint') == fingerprint)
+            self.state[stage.name] = dict(status='running', fingerprint=fingerprint,
                                           started=time.time())
             write_json_atomic(self.state_path, self.state)
             t0 = time.time()
             outputs = stage.run(self.ctx)
-            self.state[stage.name] = dict(status='done', fingerprint=stage.fingerprint(self.data_root),
+            self.state[stage.name] = dict(status='done', fingerprint=fingerprint,
                                           outputs=outputs, seconds=round(time.time() - t0, 1))
             write_json_atomic(self.state_path, self.state)
             rerun.add(stage.name)
