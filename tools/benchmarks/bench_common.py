@@ -1,5 +1,14 @@
 """What the benchmark scripts share (importable: each script's folder is on sys.path)."""
 import argparse
+import os
+import platform
+import time
+
+import torch
+
+from futureseg.datasets import build_frame_cache
+from futureseg.datasets.frame_cache import FrameCache
+from futureseg.datasets.layout import list_videos
 
 
 def parse_size(text):
@@ -33,10 +42,6 @@ def set_width(model, width):
 def machine_info(**extra):
     """What the figures were measured on, for each benchmark's JSON: cores, CPU, Python, torch
     and its threads, the GPU if any, the load when the run started; plus ``extra``."""
-    import os
-    import platform
-
-    import torch
     info = dict(cpus=os.cpu_count(), cpus_usable=len(os.sched_getaffinity(0)),
                 cpu=platform.processor() or platform.machine(), machine=platform.machine(),
                 platform=platform.platform(), python=platform.python_version(),
@@ -46,3 +51,13 @@ def machine_info(**extra):
         info['gpu'] = torch.cuda.get_device_name()
     info.update(extra)
     return info
+
+
+def ensure_cache(split_dir):
+    """Build the split's frame cache unless a fresh one exists. Returns the seconds spent
+    building it, None when it was reused."""
+    if FrameCache.open_if_fresh(split_dir, list_videos(split_dir)) is not None:
+        return None
+    start = time.perf_counter()
+    build_frame_cache(split_dir, progress=False)
+    return round(time.perf_counter() - start, 2)

@@ -34,9 +34,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from prettytable import PrettyTable
 
-from bench_common import WIDTHS, machine_info, parse_size, set_width
-from futureseg.datasets import build_frame_cache
-from futureseg.datasets.frame_cache import cache_dir_for
+from bench_common import WIDTHS, ensure_cache, machine_info, parse_size, set_width
 from futureseg.datasets.synthetic import SyntheticVideoWriter
 from futureseg.registry import MODELS
 from futureseg.utils import register_all_modules, write_json_atomic
@@ -131,8 +129,8 @@ def build_cfg(path, root, args, work_dir, segmenter_ckpt, batch, workers, use_ca
 
 def measure(path, size, videos, args, batch=None, workers=None, use_cache=False, channels_last=False):
     root = val_split(args.data_dir, size, videos)
-    if use_cache and not osp.isfile(osp.join(cache_dir_for(osp.join(root, 'val')), 'meta.json')):
-        build_frame_cache(osp.join(root, 'val'), progress=False)
+    if use_cache:
+        ensure_cache(osp.join(root, 'val'))
     seg_ckpt = random_checkpoint(SEGMENTER, osp.join(args.data_dir, 'segmenter_random.pth'))
     work_dir = tempfile.mkdtemp(prefix='fs_infer_')
     batch = batch or args.batch_size

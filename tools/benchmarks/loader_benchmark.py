@@ -32,10 +32,9 @@ from mmengine.dataset import pseudo_collate
 from prettytable import PrettyTable
 from torch.utils.data import DataLoader
 
-from bench_common import machine_info, parse_size
-from futureseg.datasets import FutureSegVideoDataset, build_frame_cache
-from futureseg.datasets.frame_cache import FrameCache, cache_dir_for
-from futureseg.datasets.layout import list_videos
+from bench_common import ensure_cache, machine_info, parse_size
+from futureseg.datasets import FutureSegVideoDataset
+from futureseg.datasets.frame_cache import cache_dir_for
 from futureseg.datasets.synthetic import SyntheticVideoWriter
 from futureseg.utils import register_all_modules, write_json_atomic
 
@@ -78,16 +77,6 @@ def link_prefix(src_split, dst_split, videos):
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.copytree(src, tmp, copy_function=_link_or_copy)
         os.rename(tmp, dst)
-
-
-def ensure_cache(split_dir):
-    """Build the split's frame cache unless a fresh one exists. Returns the seconds spent
-    building it, None when it was reused."""
-    if FrameCache.open_if_fresh(split_dir, list_videos(split_dir)) is not None:
-        return None
-    start = time.perf_counter()
-    build_frame_cache(split_dir, progress=False)
-    return round(time.perf_counter() - start, 2)
 
 
 def prepare_generated(data_dir, split, size, videos, larger_split=None):
@@ -147,8 +136,8 @@ def source_files(split_dir, source):
 # measurements
 # ---------------------------------------------------------------------------------------------
 def sample_bytes(sample):
-    """Decoded uint8 bytes in one packed sample (masks count 1 byte a pixel, as decoded,
-    although PackVideoInputs hands them over as int64)."""
+    """Decoded uint8 bytes in one packed sample (frames 3 bytes a pixel, masks 1, as
+    PackVideoInputs packs them)."""
     data = sample['data_samples']
     return sample['inputs'].numel() + sum(data.get(k).numel() for k in SAMPLE_KEYS if k in data)
 
