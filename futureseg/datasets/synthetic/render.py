@@ -1,9 +1,10 @@
 """Physics and rendering of a sampled scene with MuJoCo (CPU rendering through OSMesa).
 
-Why MuJoCo: its OpenGL renderer gives shadows, specular metal and fog out of the box and a
+Why MuJoCo: its OpenGL renderer gives soft-edged shadows and fog out of the box and a
 segmentation pass that returns the geom id of every pixel, so masks come from the renderer
 itself. On a machine without a display it renders through OSMesa (``MUJOCO_GL=osmesa``,
-Debian package ``libosmesa6``).
+Debian package ``libosmesa6``). Its Phong shading makes metal look like rubber, so metal
+objects are re-shaded afterwards by an environment-reflection pass (``metal.py``).
 """
 import os
 
@@ -13,9 +14,15 @@ import numpy as np  # noqa: E402
 
 from ..metainfo import COLOR_RGB  # noqa: E402
 from .camera import Camera  # noqa: E402
+from .metal import MetalShader  # noqa: E402
 from .scene import FLOOR_PHYSICS, MATERIAL_PHYSICS  # noqa: E402
 
 PHYSICS_TIMESTEP = 0.002
+# The second, fixed light of every scene (direction of its rays) and a back light that exists
+# only as a highlight on metal (CLEVR lights its scenes from the key, fill and back).
+FILL_LIGHT_DIR = (-0.4, 0.4, -1.0)
+BACK_LIGHT_DIR = (0.5, -0.9, -0.8)
+METAL_SHADING = ('reflection', 'phong')
 
 
 def damping_ratio(restitution):
@@ -77,7 +84,7 @@ def scene_to_mjcf(scene, width, height):
   <worldbody>
     <light directional="true" pos="{lx} {ly} {lz}" dir="{ldir[0]:.4f} {ldir[1]:.4f} {ldir[2]:.4f}"
            diffuse="0.24 0.24 0.24" specular="0.6 0.6 0.6" castshadow="true"/>
-    <light directional="true" pos="5 -5 8" dir="-0.4 0.4 -1" diffuse="0.08 0.08 0.08"
+    <light directional="true" pos="5 -5 8" dir="{' '.join(str(v) for v in FILL_LIGHT_DIR)}" diffuse="0.08 0.08 0.08"
            specular="0.1 0.1 0.1" castshadow="false"/>
     <geom name="floor" type="plane" size="80 80 0.1" material="floor" friction="0 0 0"
           condim="6" solref="0.01 {floor_zeta:.4f}"/>
@@ -99,15 +106,33 @@ class MujocoSceneRenderer:
     """Simulates a scene and renders its frames and per-pixel class-id masks.
 
     Args:
-        width, height: image size (the course data is 240 x 160).
-        vignette_strength: darkening of the image corners (the course frames have a slight one).
+        width (int): image width (the course data is 240 x 160). Default 240.
+        height (int): image height. Default 160.
+        vignette_strength (float): darkening of the image corners (the course frames have a
+            slight one). Default 0.08.
+        metal (str): how metal is shaded: 'reflection' (CLEVR-like tinted mirror, see
+            ``metal.py``) or 'phong' (MuJoCo's own shading, which looks like rubber; the
+            look of generator version 1). Default 'reflection'.
     """
 
-    def __init__(self, width=240, height=160, vignette_strength=0.08):
+    def __init__(self, width=240, height=160, vignette_strength=0.08, metal='reflection'):
         import mujoco
+        if metal not in METAL_SHADING:
+            raise ValueError(f'metal shading must be one of {METAL_SHADING}, got {metal!r}')
         self.mujoco = mujoco
         self.width, self.height = width, height
+        self.metal = metal
         self._vignette = vignette(height, width, vignette_strength).astype(np.float32)
+
+    def _metal_shader(self, scene):
+        """The video's metal shader, or None when metal keeps MuJoCo's shading."""
+        if self.metal != 'reflection':
+            return None
+        cam = Camera(np.array(scene['camera']['pos']), np.array(scene['camera']['target']),
+                     scene['camera']['fovy'], self.width, self.height)
+        key = np.array(scene['light']['pos'], float)  # directional: towards the key light
+        return MetalShader(cam, [key, -np.array(FILL_LIGHT_DIR), -np.array(BACK_LIGHT_DIR)],
+                           [1.0, 0.45, 0.6])
 
     def render(self, scene):
         """Returns dict(frames=(T,H,W,3) uint8, masks=(T,H,W) uint8, collisions=[...],
@@ -123,11 +148,14 @@ class MujocoSceneRenderer:
 
         # geom id -> class id lookup for the segmentation pass
         lut = np.zeros(model.ngeom + 1, np.uint8)
-        geom_obj = {}
+        geom_obj, metal_geoms = {}, []
         for k, obj in enumerate(scene['objects']):
             gid = model.geom(f'obj{k}').id
             lut[gid] = obj['class_id']
             geom_obj[gid] = k
+            if obj['material'] == 'metal':
+                metal_geoms.append((gid, obj))
+        shader = self._metal_shader(scene)
         steps = int(round(scene['frame_dt'] / model.opt.timestep))
         T, H, W = scene['num_frames'], self.height, self.width
         frames = np.empty((T, H, W, 3), np.uint8)
@@ -150,8 +178,15 @@ class MujocoSceneRenderer:
                             collisions.append(dict(frame=t, objects=list(pair)))
                         touching = now
                 trajectories[:, t] = data.xpos[body_ids]
-                frames[t] = self._render_rgb(renderer, data)
+                rgb = self._render_rgb(renderer, data)
                 masks[t] = self._render_mask(renderer, data, lut)
+                if shader is not None and metal_geoms:
+                    rgb = shader.shade(rgb, masks[t], [
+                        dict(class_id=obj['class_id'], shape=obj['shape'], size=scene['object_radius'],
+                             rgb=np.array(COLOR_RGB[obj['color']]) / 255.0, pos=data.geom_xpos[gid],
+                             rot=data.geom_xmat[gid].reshape(3, 3)) for gid, obj in metal_geoms])
+                # the lens vignette darkens the finished image, metal included
+                frames[t] = np.clip(rgb.astype(np.float32) * self._vignette + 0.5, 0, 255)
         finally:
             renderer.close()  # its destructor raises at interpreter exit otherwise
         return dict(frames=frames, masks=masks, collisions=collisions, trajectories=trajectories)
@@ -159,8 +194,7 @@ class MujocoSceneRenderer:
     def _render_rgb(self, renderer, data):
         renderer.update_scene(data, camera='cam')
         renderer.scene.flags[self.mujoco.mjtRndFlag.mjRND_FOG] = 1
-        rgb = renderer.render().astype(np.float32) * self._vignette
-        return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+        return renderer.render()
 
     def _render_mask(self, renderer, data, lut):
         renderer.enable_segmentation_rendering()
