@@ -39,6 +39,9 @@ def parse_args(argv=None):
     p.add_argument('--sampler', default='CLEVRERSceneSampler', help='registered scene sampler')
     p.add_argument('--sampler-cfg', nargs='+', action=DictAction, default={},
                    help='extra sampler settings, key=value (e.g. late_entry_prob=0.5)')
+    p.add_argument('--metal', default='reflection', choices=['reflection', 'phong'],
+                   help='metal shading: CLEVR-like tinted mirror (default) or MuJoCo\'s own, which '
+                        'looks like rubber (the look of generator version 1)')
     p.add_argument('--hidden-truth', action='store_true',
                    help='also write the hidden split\'s masks to ROOT/hidden_truth (offline scoring)')
     p.add_argument('--no-progress', action='store_true')
@@ -50,11 +53,14 @@ def main(argv=None):
     sampler = dict(type=args.sampler, num_frames=args.frames, frame_dt=args.frame_stride / 25.0)
     sampler.update(args.sampler_cfg)
     writer = SyntheticVideoWriter(args.root, sampler=sampler, width=args.width, height=args.height,
-                                  seed=args.seed, hidden_truth=args.hidden_truth)
+                                  seed=args.seed, hidden_truth=args.hidden_truth, metal=args.metal)
     sizes = dict(train=args.train, val=args.val, unlabeled=args.unlabeled, hidden=args.hidden)
     start = time.time()
-    written, skipped = writer.run(sizes, workers=args.workers, shard=args.shard,
-                                  progress=not args.no_progress)
+    try:
+        written, skipped = writer.run(sizes, workers=args.workers, shard=args.shard,
+                                      progress=not args.no_progress)
+    except ValueError as err:  # a root of another generator version or other settings
+        raise SystemExit(f'error: {err}')
     took = time.time() - start
     rate = f', {took / written:.2f} s/video wall' if written else ''
     print(f'{args.root}: wrote {written} videos, skipped {skipped} already complete, '

@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from futureseg.datasets.synthetic import GENERATOR_VERSION
 from futureseg.registry import RECIPE_STAGES
 from futureseg.utils.io import write_json_atomic
 
@@ -162,7 +163,11 @@ class GenerateData(RecipeStage):
 
     Config keys: splits (dict split -> videos, e.g. ``dict(train=300, val=100)``), width,
     height, seed (0), workers (processes; default the CPU count), extra (list of more
-    tools/generate_dataset.py arguments)."""
+    tools/generate_dataset.py arguments). Every later stage depends on it, and a new generator
+    version reruns it (the generator then refuses a root made by another version)."""
+
+    def fingerprint(self, data_root=''):
+        return super().fingerprint(data_root) + f'-g{GENERATOR_VERSION}'
 
     def run(self, ctx):
         c = self.cfg
@@ -460,9 +465,12 @@ class RecipeRunner:
         names = {s.name for s in self.stages}
         rerun = set()
         t_all = time.time()
+        data_stages = set()  # stages that (re)make the data set: every later stage uses it
         for stage in self.stages:
             entry = self.state.get(stage.name, {})
-            deps = stage.dependencies(names) & names
+            deps = (stage.dependencies(names) & names) | data_stages
+            if isinstance(stage, GenerateData):
+                data_stages.add(stage.name)
             fingerprint = stage.fingerprint(self.data_root)
             why = None
             if entry.get('status') != 'done':

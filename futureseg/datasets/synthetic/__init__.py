@@ -1,6 +1,8 @@
 """Synthetic CLEVRER-like videos in the course data layout (MuJoCo physics + rendering)."""
 from .camera import Camera
 from .scene import CLEVRERSceneSampler
-from .writer import SPLITS, SyntheticVideoWriter, plan_videos
+from .writer import (GENERATOR_FILE, GENERATOR_VERSION, SPLITS, SyntheticVideoWriter, plan_videos,
+                     read_generator_info)
 
-__all__ = ['Camera', 'CLEVRERSceneSampler', 'SPLITS', 'SyntheticVideoWriter', 'plan_videos']
+__all__ = ['Camera', 'CLEVRERSceneSampler', 'GENERATOR_FILE', 'GENERATOR_VERSION', 'SPLITS',
+           'SyntheticVideoWriter', 'plan_videos', 'read_generator_info']

@@ -9,7 +9,13 @@ scenes go to ROOT/hidden_truth/ for offline scoring.
 Every video's randomness comes from ``SeedSequence([seed, video_id])``, so a video is the same
 bytes whatever the worker count, shard or order. A video is written into a temporary folder
 and renamed when complete: a killed run leaves no half video and a rerun skips finished ones.
+
+ROOT/generator.json records the generator version and the settings every video of the root
+shares (size, seed, sampler, metal shading); adding videos with another version or other
+settings is refused, so a data set never silently mixes two looks. Roots without the file were
+written by version 1 (metal shaded like rubber); they still load, but are not extended.
 """
+import inspect
 import json
 import multiprocessing as mp
 import os
@@ -21,6 +27,10 @@ from PIL import Image
 
 from futureseg.registry import SCENE_SAMPLERS
 
+# 1: MuJoCo's Phong shading for every object (metal looked like rubber).
+# 2: metal re-shaded as a CLEVR-like tinted mirror (metal.py); motion and masks unchanged.
+GENERATOR_VERSION = 2
+GENERATOR_FILE = 'generator.json'
 SPLITS = ('train', 'val', 'unlabeled', 'hidden')
 HIDDEN_FRAMES = 11
 SCENE_FILE = 'scene.json'
@@ -55,6 +65,23 @@ def _write_json(path, obj):
         json.dump(obj, f, indent=1, sort_keys=True)
 
 
+def read_generator_info(root: str):
+    """ROOT/generator.json as a dict; None where the root has none (generator version 1 or not
+    generated). A corrupt file is an error naming it."""
+    path = osp.join(root, GENERATOR_FILE)
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            info = json.load(f)
+    except (OSError, ValueError) as err:
+        raise ValueError(f'{path}: unreadable generator record ({err}); delete it only if the '
+                         f'videos of {root} were all made with the same settings') from err
+    if not isinstance(info, dict) or 'version' not in info:
+        raise ValueError(f'{path}: not a generator record (no "version" key)')
+    return info
+
+
 def _object_visibility(scene, masks):
     present = np.zeros((len(scene['objects']), masks.shape[0]), bool)
     counts = np.bincount(
@@ -73,19 +100,25 @@ class SyntheticVideoWriter:
     """Generates and writes videos.
 
     Args:
-        root: data set root.
-        sampler: SCENE_SAMPLERS config (default ``CLEVRERSceneSampler``).
-        width, height: image size. Default 240 x 160 (the course's).
-        seed: global seed.
-        hidden_truth: also write the hidden split's masks and scenes to ROOT/hidden_truth.
+        root (str): data set root.
+        sampler (dict, optional): SCENE_SAMPLERS config. Default ``CLEVRERSceneSampler``.
+        width (int): image width. Default 240 (the course's).
+        height (int): image height. Default 160.
+        seed (int): global seed. Default 0.
+        hidden_truth (bool): also write the hidden split's masks and scenes to
+            ROOT/hidden_truth. Default False.
+        metal (str): metal shading, 'reflection' or 'phong' (see ``MujocoSceneRenderer``).
+            Default 'reflection'.
     """
 
-    def __init__(self, root, sampler=None, width=240, height=160, seed=0, hidden_truth=False):
+    def __init__(self, root, sampler=None, width=240, height=160, seed=0, hidden_truth=False,
+                 metal='reflection'):
         self.root = root
         self.sampler_cfg = dict(sampler or dict(type='CLEVRERSceneSampler'))
         self.width, self.height = int(width), int(height)
         self.seed = int(seed)
         self.hidden_truth = hidden_truth
+        self.metal = metal
         self._sampler = None
         self._renderer = None
 
@@ -106,7 +139,7 @@ class SyntheticVideoWriter:
     def renderer(self):
         if self._renderer is None:
             from .render import MujocoSceneRenderer
-            self._renderer = MujocoSceneRenderer(self.width, self.height)
+            self._renderer = MujocoSceneRenderer(self.width, self.height, metal=self.metal)
         return self._renderer
 
     def video_dir(self, split, video_id):
@@ -129,7 +162,7 @@ class SyntheticVideoWriter:
         for obj, traj in zip(scene['objects'], out['trajectories']):
             obj['trajectory'] = np.round(traj, 4).tolist()
         scene.update(video_id=int(video_id), seed=self.seed, collisions=out['collisions'],
-                     width=self.width, height=self.height)
+                     width=self.width, height=self.height, generator_version=GENERATOR_VERSION)
         return scene, out['frames'], out['masks']
 
     def write_video(self, split, video_id):
@@ -174,11 +207,53 @@ class SyntheticVideoWriter:
                 if name.startswith(TMP_PREFIX) and name[len(TMP_PREFIX):].rsplit('_', 1)[0] in mine:
                     shutil.rmtree(osp.join(folder, name), ignore_errors=True)
 
+    def generator_info(self) -> dict:
+        """What ROOT/generator.json records: the version and the settings shared by all videos
+        (the sampler's with its defaults filled in, so that equal settings compare equal
+        however they were spelled)."""
+        import futureseg.datasets.synthetic  # noqa: F401  registers the samplers
+        cfg = dict(self.sampler_cfg)
+        cls = SCENE_SAMPLERS.get(cfg['type'])
+        if cls is None:
+            raise KeyError(f'{cfg["type"]!r} is not a registered scene sampler')
+        bound = inspect.signature(cls).bind(**{k: v for k, v in cfg.items() if k != 'type'})
+        bound.apply_defaults()
+        sampler = dict(type=cfg['type'], **bound.arguments)
+        return json.loads(json.dumps(dict(  # as it reads back from JSON (tuples -> lists)
+            generator='futureseg.datasets.synthetic', version=GENERATOR_VERSION, width=self.width,
+            height=self.height, seed=self.seed, sampler=sampler, metal=self.metal)))
+
+    def claim_root(self):
+        """Write ROOT/generator.json, or check that the root's videos were made by this version
+        with these settings. Raises ValueError, naming the root and what differs, otherwise."""
+        mine = self.generator_info()
+        theirs = read_generator_info(self.root)
+        if theirs is None:
+            old = [s for s in SPLITS + ('hidden_truth', ) if osp.isdir(osp.join(self.root, s))
+                   and any(n.startswith('video_') for n in os.listdir(osp.join(self.root, s)))]
+            if old:
+                raise ValueError(
+                    f'{self.root} already holds videos ({", ".join(old)}) but no {GENERATOR_FILE}: '
+                    f'they were made by generator version 1, whose metal looks like rubber. This '
+                    f'is version {GENERATOR_VERSION}; adding to them would mix two looks in one '
+                    f'data set. Generate into a new root (or delete {self.root}).')
+            os.makedirs(self.root, exist_ok=True)
+            tmp = osp.join(self.root, f'.{GENERATOR_FILE}.{os.getpid()}.tmp')
+            _write_json(tmp, mine)
+            os.replace(tmp, osp.join(self.root, GENERATOR_FILE))
+            return
+        differ = {k: (theirs.get(k), v) for k, v in mine.items() if theirs.get(k) != v}
+        if differ:
+            what = '; '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in differ.items())
+            raise ValueError(f'{self.root} was generated with other settings ({what}); one data '
+                             f'set never mixes them: generate into a new root.')
+
     def run(self, sizes, workers=1, shard=(0, 1), progress=True):
         """Write every planned video of this shard. Returns (written, skipped)."""
         index, count = shard
         if not 0 <= index < count:
             raise ValueError(f'shard must be i/n with 0 <= i < n, got {index}/{count}')
+        self.claim_root()
         plan = [p for k, p in enumerate(plan_videos(sizes)) if k % count == index]
         self._remove_stale_tmp(plan)
         todo = [p for p in plan if not self.is_done(*p)]
