@@ -7,7 +7,7 @@ left out of the average.
 """
 import numpy as np
 
-from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
+from futureseg.datasets.metainfo import COLORS, IGNORE_INDEX, MATERIALS, NUM_CLASSES, SHAPES, attributes
 
 
 def confusion_matrix(pred, target, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):
@@ -42,3 +42,26 @@ def jaccard_index(confusion):
     """Macro-average IoU over the classes present in prediction or target."""
     iou = per_class_iou(confusion)
     return float(np.nanmean(iou)) if np.isfinite(iou).any() else float('nan')
+
+
+def attribute_accuracy(confusion) -> dict:
+    """How well a segmenter names the objects it finds, from a (49, 49) confusion matrix.
+
+    Returns dict(shape_acc, material_acc, color_acc): on the pixels where both the target and
+    the prediction are an object (any class 1..48), the share whose predicted class has the
+    true shape / material / colour; and object_iou: IoU of "any object" vs background. A
+    segmenter that cannot see the material scores material_acc near 0.5 (chance).
+    """
+    full = np.asarray(confusion, dtype=np.float64)
+    objects = full[1:NUM_CLASSES, 1:NUM_CLASSES]
+    found = objects.sum()
+    attrs = np.array([attributes(c) for c in range(1, NUM_CLASSES)])
+    out = {}
+    for k, (name, values) in enumerate((('shape', SHAPES), ('material', MATERIALS), ('color', COLORS))):
+        code = np.array([values.index(a) for a in attrs[:, k]])
+        same = code[:, None] == code[None, :]
+        out[f'{name}_acc'] = float(objects[same].sum() / found) if found else float('nan')
+    inter = objects.sum()
+    union = full[1:NUM_CLASSES].sum() + full[:, 1:NUM_CLASSES].sum() - inter
+    out['object_iou'] = float(inter / union) if union else float('nan')
+    return out

@@ -10,7 +10,7 @@ from prettytable import PrettyTable
 
 from futureseg.datasets.metainfo import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import METRICS
-from .functional import jaccard_index, per_class_iou
+from .functional import attribute_accuracy, jaccard_index, per_class_iou
 
 
 def confusion_matrix_torch(pred, target, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):
@@ -59,23 +59,34 @@ class FutureSegJaccard(BaseMetric):
     over the whole split, from one confusion matrix (computed on the model's device per batch;
     MMEngine gathers the per-batch matrices from all processes).
 
-    Also reports pixel accuracy, per-class IoU (logged as a table) and, when the samples carry
-    ``input_masks`` (the true masks of frames 1-11), the pooled IoU of objects already seen in
-    frames 1-11 vs objects first appearing later.
+    Also reports pixel accuracy, per-class IoU (logged as a table), with ``attributes`` the
+    shape / material / colour accuracy on the object pixels found and the object-vs-background
+    IoU (``attribute_accuracy``: how a user judges a frame segmenter on this task) and, when the
+    samples carry ``input_masks`` (the true masks of frames 1-11), the pooled IoU of objects
+    already seen in frames 1-11 vs objects first appearing later.
 
-    Config keys: pred_key ('pred_masks'), gt_key ('gt_masks'); for mmseg's segmenters
-    'pred_sem_seg' / 'gt_sem_seg'; frame (-1: the last predicted frame, i.e. frame 22; None:
-    every predicted frame), num_classes (49), ignore_index (255),
-    print_table (True), prefix.
+    Args:
+        pred_key (str): predicted masks of a sample. Default 'pred_masks'; for mmseg's
+            segmenters 'pred_sem_seg'.
+        gt_key (str): true masks. Default 'gt_masks'; for mmseg's segmenters 'gt_sem_seg'.
+        frame (int, optional): -1: the last predicted frame, i.e. frame 22; None: every
+            predicted frame. Default -1.
+        num_classes (int): Default 49.
+        ignore_index (int): Default 255.
+        attributes (bool): also report shape_acc, material_acc, color_acc and object_iou.
+            Default True.
+        print_table (bool): log the per-class IoU table. Default True.
+        prefix (str, optional): metric name prefix. Default 'future'.
     """
     default_prefix = 'future'
 
     def __init__(self, pred_key='pred_masks', gt_key='gt_masks', frame: Optional[int] = -1,
-                 num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX, print_table=True,
+                 num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX, attributes=True, print_table=True,
                  collect_device='cpu', prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.pred_key, self.gt_key, self.frame = pred_key, gt_key, frame
         self.num_classes, self.ignore_index, self.print_table = num_classes, ignore_index, print_table
+        self.attributes = attributes
 
     def _select(self, masks):
         return masks if self.frame is None else masks[[self.frame]]
@@ -104,6 +115,8 @@ class FutureSegJaccard(BaseMetric):
             return {}
         cm = np.sum([r['cm'] for r in results], axis=0)
         metrics = dict(jaccard=jaccard_index(cm), pixel_acc=float(np.trace(cm) / max(cm.sum(), 1)))
+        if self.attributes and self.num_classes == NUM_CLASSES:
+            metrics.update(attribute_accuracy(cm))
         if results and 'seen_union' in results[0]:
             metrics.update(seen_new_iou(results))
         if self.print_table:
@@ -112,6 +125,11 @@ class FutureSegJaccard(BaseMetric):
             for c in np.flatnonzero(np.isfinite(iou)):
                 table.add_row([CLASS_NAMES[c] if c < len(CLASS_NAMES) else c, f'{iou[c]:.4f}', int(cm[c].sum())])
             MMLogger.get_current_instance().info('per-class IoU:\n' + table.get_string())
+        if 'material_acc' in metrics:
+            MMLogger.get_current_instance().info(
+                f"Jaccard {metrics['jaccard']:.4f}; on the object pixels found: shape "
+                f"{metrics['shape_acc']:.4f}, material {metrics['material_acc']:.4f}, colour "
+                f"{metrics['color_acc']:.4f}; objects vs background IoU {metrics['object_iou']:.4f}")
         return metrics
 
 
