@@ -170,3 +170,38 @@ def test_shipped_recipes_are_valid(recipe, tmp_path):
         for key in ('config',):
             if isinstance(stage.cfg.get(key), str) and '{' not in stage.cfg[key]:
                 assert osp.isfile(osp.join(ROOT, stage.cfg[key])), stage.cfg[key]
+
+
+def test_data_stage_is_a_dependency_of_every_later_stage(tmp_path, monkeypatch, capsys):
+    """Regenerated data (other settings, a new generator version) reruns every stage after it,
+    though no stage names it."""
+    from futureseg.apis import recipe as recipe_mod
+    from futureseg.registry import RECIPE_STAGES
+    runs = []
+
+    @RECIPE_STAGES.register_module(force=True)
+    class DataForTest(recipe_mod.GenerateData):
+        def run(self, ctx):  # the bookkeeping of GenerateData without rendering videos
+            runs.append(self.name)
+            return dict(main='data_root', data_root=ctx.data_root)
+
+    @RECIPE_STAGES.register_module(force=True)
+    class UsesDataForTest(recipe_mod.RecipeStage):
+        def run(self, ctx):
+            runs.append(self.name)
+            return dict(main='x')
+
+    def run(splits):
+        cfg = dict(data_root=str(tmp_path / 'data'), work_dir=str(tmp_path / 'work'), stages=[
+            dict(type='DataForTest', name='data', splits=splits),
+            dict(type='UsesDataForTest', name='model')])
+        runs.clear()
+        recipe_mod.RecipeRunner(cfg, quiet=True).run()
+        return list(runs)
+
+    assert run(dict(train=4)) == ['data', 'model']
+    assert run(dict(train=4)) == []
+    assert run(dict(train=6)) == ['data', 'model']
+    assert 'model (UsesDataForTest): running (data ran again)' in capsys.readouterr().out
+    monkeypatch.setattr(recipe_mod, 'GENERATOR_VERSION', recipe_mod.GENERATOR_VERSION + 1)
+    assert run(dict(train=6)) == ['data', 'model']

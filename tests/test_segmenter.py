@@ -71,6 +71,28 @@ def test_seen_and_new_objects_breakdown():
     assert res['seen_iou'] == 1.0 and res['new_iou'] == 0.0
 
 
+def test_attribute_accuracies_on_the_object_pixels_found():
+    from futureseg.datasets.metainfo import class_id
+    red_metal_cube, red_rubber_cube = class_id('cube', 'metal', 'red'), class_id('cube', 'rubber', 'red')
+    blue_rubber_sphere = class_id('sphere', 'rubber', 'blue')
+    gt = torch.zeros(1, 4, 10, dtype=torch.long)
+    gt[0, 0, :8] = red_metal_cube
+    gt[0, 1, :4] = blue_rubber_sphere
+    pred = gt.clone()
+    pred[0, 0, :4] = red_rubber_cube       # material wrong on 4 of the 12 object pixels found
+    pred[0, 1, 0] = class_id('cube', 'rubber', 'blue')   # shape wrong on 1
+    pred[0, 0, 7] = 0                      # missed: not a pixel "found", lowers the object IoU
+    pred[0, 3, 0] = red_metal_cube         # a false object pixel on the background
+    metric = FutureSegJaccard(print_table=False)
+    metric.process(None, [dict(pred_masks=pred, gt_masks=gt)])
+    res = metric.compute_metrics(metric.results)
+    assert res['material_acc'] == pytest.approx(7 / 11)
+    assert res['shape_acc'] == pytest.approx(10 / 11) and res['color_acc'] == 1.0
+    assert res['object_iou'] == pytest.approx(11 / 13)
+    assert 'material_acc' not in FutureSegJaccard(attributes=False, print_table=False).compute_metrics(
+        metric.results)
+
+
 def _dist_worker(rank, world, port, out):
     import torch.distributed as dist
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world)

@@ -14,7 +14,9 @@ from PIL import Image
 
 from conftest import FIXTURES, ROOT, TINY, run_tool
 from futureseg.datasets.metainfo import class_id
-from futureseg.datasets.synthetic import Camera, SyntheticVideoWriter, plan_videos
+from futureseg.datasets.synthetic import (GENERATOR_VERSION, Camera, SyntheticVideoWriter, plan_videos,
+                                          read_generator_info)
+from futureseg.datasets.synthetic.metal import intersect, pixel_rays
 
 
 def _tree_equal(a, b):
@@ -35,7 +37,7 @@ def test_plan_numbers_splits_consecutively():
 
 def test_layout(tiny_dataset):
     root = tiny_dataset
-    assert sorted(os.listdir(root)) == ['hidden', 'hidden_truth', 'train', 'val']
+    assert sorted(os.listdir(root)) == ['generator.json', 'hidden', 'hidden_truth', 'train', 'val']
     assert sorted(os.listdir(osp.join(root, 'train'))) == [f'video_{i}' for i in range(4)]
     assert sorted(os.listdir(osp.join(root, 'val'))) == ['video_4', 'video_5']
     for vid in range(4):
@@ -128,3 +130,116 @@ def test_stats_tool(tiny_dataset, tmp_path):
     png = str(tmp_path / 'samples.png')
     out = run_tool('tools/dataset_stats.py', tiny_dataset, '--png', png)
     assert 'copy-frame-11 Jaccard' in out.stdout and osp.isfile(png)
+
+
+@pytest.mark.parametrize('shape', ['sphere', 'cube', 'cylinder'])
+def test_ray_intersections(shape):
+    r = 0.4
+    # straight at a side face / the equator from +x: hit at x = r, normal +x
+    o, d = np.array([[5.0, 0.1, 0.05]]), np.array([[-1.0, 0.0, 0.0]])
+    t, n = intersect(shape, r, o, d)
+    hit_x = 5.0 - t[0]
+    expect_x = np.sqrt(r * r - 0.1 ** 2 - 0.05 ** 2) if shape == 'sphere' else (
+        np.sqrt(r * r - 0.1 ** 2) if shape == 'cylinder' else r)
+    assert hit_x == pytest.approx(expect_x, abs=1e-9)
+    expect_n = {'sphere': [hit_x, 0.1, 0.05], 'cube': [r, 0, 0], 'cylinder': [hit_x, 0.1, 0]}[shape]
+    assert n[0] == pytest.approx(np.array(expect_n) / r)
+    # from above: cube and cylinder show their top (normal +z) at z = r, the sphere its pole
+    t, n = intersect(shape, r, np.array([[0.05, -0.05, 6.0]]), np.array([[0.0, 0.0, -1.0]]))
+    assert n[0, 2] > 0.98 and 6.0 - t[0] == pytest.approx(r, abs=0.01)
+    # a ray tilted down onto the object from a camera-like position: unit normals facing the ray
+    o = np.array([[4.0, -3.5, 3.0]] * 3)
+    d = -o + np.array([[0.0, 0.0, 0.0], [0.1, 0.0, 0.1], [0.0, -0.1, -0.1]])
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    t, n = intersect(shape, r, o, d)
+    assert np.allclose(np.linalg.norm(n, axis=1), 1) and ((n * d).sum(1) < 0).all()
+    p = o + t[:, None] * d  # the hit points lie on the surface
+    if shape == 'sphere':
+        assert np.allclose(np.linalg.norm(p, axis=1), r)
+    elif shape == 'cube':
+        assert np.allclose(np.abs(p).max(1), r)
+    else:
+        on_side = np.isclose(np.hypot(p[:, 0], p[:, 1]), r) & (np.abs(p[:, 2]) <= r + 1e-9)
+        on_cap = np.isclose(np.abs(p[:, 2]), r) & (np.hypot(p[:, 0], p[:, 1]) <= r + 1e-9)
+        assert (on_side | on_cap).all()
+    # a ray that just misses: a rim normal, perpendicular to the ray
+    t, n = intersect(shape, r, np.array([[5.0, 0.0, 0.9]]), np.array([[-1.0, 0.0, 0.0]]))
+    assert abs(n[0] @ np.array([-1.0, 0, 0])) < 1e-9 and n[0, 2] > 0.99
+    with pytest.raises(ValueError, match='cone'):
+        intersect('cone', r, o, d)
+
+
+def test_pixel_rays_match_the_camera():
+    cam = Camera(np.array([7.5, -6.5, 5.3]), np.zeros(3), 34.0, 96, 64)
+    rays = pixel_rays(cam)
+    assert rays.shape == (64, 96, 3) and np.allclose(np.linalg.norm(rays, axis=-1), 1)
+    # a point along a pixel's ray projects back into that pixel's centre
+    uv, depth = cam.project(cam.pos + 5.0 * rays[[10, 40], [20, 70]])
+    assert np.allclose(uv, [[20.5, 10.5], [70.5, 40.5]]) and (depth > 0).all()
+
+
+_RENDER_PAIR = """
+import json, sys
+import numpy as np
+from futureseg.datasets.metainfo import class_id
+from futureseg.datasets.synthetic.render import MujocoSceneRenderer
+shape, metal_mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
+objs = []
+for k, (material, x) in enumerate((('metal', -0.9), ('rubber', 0.9))):
+    objs.append(dict(class_id=class_id(shape, material, 'red'), shape=shape, material=material,
+                     color='red', position=[x, 0.0, 0.4], yaw=0.3, velocity=[0.0, 0.0]))
+scene = dict(num_frames=2, frame_dt=0.08, object_radius=0.4, objects=objs,
+             camera=dict(pos=[7.5, -6.5, 5.3], target=[0, 0, 0], fovy=22.0),
+             light=dict(pos=[-1.0, -6.0, 10.0]))
+res = MujocoSceneRenderer(160, 120, metal=metal_mode).render(scene)
+np.savez(out, frame=res['frames'][-1], mask=res['masks'][-1], ids=[o['class_id'] for o in objs])
+"""
+
+
+@pytest.mark.parametrize('shape', ['sphere', 'cube', 'cylinder'])
+def test_metal_and_rubber_look_different(tmp_path, shape):
+    """Two objects alike but for the material, side by side: metal is a darker, high-contrast
+    tinted mirror, rubber is matte. MuJoCo's own shading ('phong') makes them alike."""
+    stats = {}
+    for mode in ('reflection', 'phong'):
+        out = str(tmp_path / f'{mode}.npz')
+        run_tool('-c', _RENDER_PAIR, shape, mode, out)  # rendering stays out of this process
+        z = np.load(out)
+        lum = z['frame'].astype(float).mean(-1)
+        for cid, material in zip(z['ids'], ('metal', 'rubber')):
+            px = lum[z['mask'] == cid]
+            assert px.size > 100, f'{material} {shape} barely visible'
+            stats[mode, material] = (px.mean(), px.std())
+    (m_mean, m_std), (r_mean, r_std) = stats['reflection', 'metal'], stats['reflection', 'rubber']
+    assert m_std > 1.5 * r_std, f'metal should show reflections and highlights: {stats}'
+    assert m_mean < r_mean + 5, f'metal should not be brighter than matte rubber: {stats}'
+    (pm_mean, pm_std), (pr_mean, pr_std) = stats['phong', 'metal'], stats['phong', 'rubber']
+    assert abs(pm_mean - pr_mean) < 25, 'MuJoCo shading alone should be the old, similar look'
+
+
+def test_generator_version_is_recorded_and_never_mixed(tmp_path, tiny_dataset):
+    info = read_generator_info(tiny_dataset)
+    assert info['version'] == GENERATOR_VERSION and (info['width'], info['height'], info['seed']) == (
+        TINY['width'], TINY['height'], 7)
+    scene = json.load(open(osp.join(tiny_dataset, 'train', 'video_0', 'scene.json')))
+    assert scene['generator_version'] == GENERATOR_VERSION
+    # other settings into the same root: refused, nothing written
+    with pytest.raises(ValueError, match='width: 96 there, 48 now'):
+        SyntheticVideoWriter(tiny_dataset, seed=7, width=48, height=64).run(dict(train=5), progress=False)
+    assert not osp.isdir(osp.join(tiny_dataset, 'train', 'video_4'))
+    # a root of generator version 1 (videos, no generator.json) still loads but is not extended
+    import shutil
+    old = str(tmp_path / 'v1')
+    shutil.copytree(tiny_dataset, old)
+    os.remove(osp.join(old, 'generator.json'))
+    from futureseg.datasets import FutureSegVideoDataset
+    ds = FutureSegVideoDataset(data_root=old, split='train', mode='last_mask', pipeline=[])
+    assert len(ds) == 4
+    out = run_tool('tools/generate_dataset.py', old, '--train', '5', '--seed', '7', '--width', '96',
+                   '--height', '64', '--no-progress', check=False)
+    assert out.returncode != 0 and 'generator version 1' in out.stderr and old in out.stderr
+    assert not osp.isdir(osp.join(old, 'train', 'video_4'))
+    with open(osp.join(old, 'generator.json'), 'w') as f:
+        f.write('{"broken')
+    with pytest.raises(ValueError, match='generator.json: unreadable'):
+        read_generator_info(old)
