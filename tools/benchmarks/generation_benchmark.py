@@ -3,6 +3,7 @@
     python tools/benchmarks/generation_benchmark.py                  # 80x120 160x240 320x480, workers 1 2 4
     python tools/benchmarks/generation_benchmark.py --sizes 160x240 --workers 1 2 --videos 16
     python tools/benchmarks/generation_benchmark.py --quick          # seconds (tests)
+    python tools/benchmarks/generation_benchmark.py --sizes 160x240 --workers 1 --metal phong reflection
 
 Each measurement runs ``SyntheticVideoWriter.run`` (what tools/generate_dataset.py calls) for
 --videos videos of the train split into a fresh temporary folder, removed afterwards. Its wall
@@ -15,6 +16,8 @@ Speed-up and parallel efficiency compare each worker count with the smallest one
 size (efficiency = speed-up / worker ratio). Worker counts above the core count (printed)
 oversubscribe the CPU on purpose. The default --videos 32 (a multiple of every default worker
 count) keeps a full run on 2 cores near 4-6 minutes.
+``--metal`` times each metal shading: 'reflection' (the default look, generator version 2) and
+'phong' (MuJoCo's own, version 1's look): their difference is the cost of the metal pass.
 Prints a table and writes JSON (machine and rows) to --json.
 """
 import argparse
@@ -40,13 +43,13 @@ def folder_bytes(root):
     return sum(osp.getsize(osp.join(d, n)) for d, _, names in os.walk(root) for n in names)
 
 
-def time_generation(size, workers, videos, tmp_dir=None):
+def time_generation(size, workers, videos, tmp_dir=None, metal='reflection'):
     """Generate ``videos`` videos in a fresh temporary folder; returns (seconds, bytes written)."""
     h, w = size
     root = tempfile.mkdtemp(prefix='futureseg_genbench_', dir=tmp_dir)
     try:
         start = time.perf_counter()
-        written, _ = SyntheticVideoWriter(root, width=w, height=h, seed=0).run(
+        written, _ = SyntheticVideoWriter(root, width=w, height=h, seed=0, metal=metal).run(
             {'train': videos}, workers=workers, progress=False)
         seconds = time.perf_counter() - start
         if written != videos:  # a fresh folder has nothing to skip
@@ -70,12 +73,12 @@ def pool_startup_seconds(workers):
         return time.perf_counter() - start
 
 
-def measure(size, workers, videos, startup, tmp_dir=None):
-    seconds, nbytes = time_generation(size, workers, videos, tmp_dir)
+def measure(size, workers, videos, startup, tmp_dir=None, metal='reflection'):
+    seconds, nbytes = time_generation(size, workers, videos, tmp_dir, metal)
     # Subtracting two separately timed, noisy numbers only means something when the videos
     # took most of the run; otherwise no estimate.
     steady = seconds - startup if startup < seconds / 2 else 0
-    return dict(size='%dx%d' % size, height=size[0], width=size[1], workers=workers, videos=videos,
+    return dict(size='%dx%d' % size, height=size[0], width=size[1], metal=metal, workers=workers, videos=videos,
                 seconds=round(seconds, 2), videos_per_s=round(videos / seconds, 3),
                 videos_per_s_per_worker=round(videos / seconds / workers, 3),
                 startup_s=round(startup, 2),
@@ -85,9 +88,9 @@ def measure(size, workers, videos, startup, tmp_dir=None):
 
 def add_scaling(rows):
     """Speed-up and parallel efficiency of each row against the smallest worker count at the
-    same size (1 worker by default)."""
-    for size in {r['size'] for r in rows}:
-        same = [r for r in rows if r['size'] == size]
+    same size and metal shading (1 worker by default)."""
+    for key in {(r['size'], r['metal']) for r in rows}:
+        same = [r for r in rows if (r['size'], r['metal']) == key]
         base = min(same, key=lambda r: r['workers'])
         for r in same:
             speedup = r['videos_per_s'] / base['videos_per_s']
@@ -99,11 +102,11 @@ def add_scaling(rows):
 def print_table(machine, rows):
     base = {r['baseline_workers'] for r in rows}
     vs = f'{base.pop()} worker(s)' if len(base) == 1 else 'fewest workers'
-    table = PrettyTable(['size', 'workers', 'videos', 'seconds', 'videos/s', 'videos/s per worker',
+    table = PrettyTable(['size', 'metal', 'workers', 'videos', 'seconds', 'videos/s', 'videos/s per worker',
                          f'speed-up vs {vs}', 'efficiency', 'start-up s', 'videos/s excl. start-up (upper est.)',
                          'MB a video'])
     for r in rows:
-        table.add_row([r['size'], r['workers'], r['videos'], r['seconds'], r['videos_per_s'],
+        table.add_row([r['size'], r['metal'], r['workers'], r['videos'], r['seconds'], r['videos_per_s'],
                        r['videos_per_s_per_worker'], r['speedup'], r['efficiency'], r['startup_s'],
                        '-' if r['videos_per_s_steady'] is None else r['videos_per_s_steady'],
                        r['mb_per_video']])
@@ -119,6 +122,8 @@ def parse_args(argv=None):
     p.add_argument('--workers', type=int, nargs='+',
                    help=f'worker processes (default {" ".join(map(str, FULL["workers"]))})')
     p.add_argument('--videos', type=int, help=f'videos a measurement (default {FULL["videos"]})')
+    p.add_argument('--metal', nargs='+', default=['reflection'], choices=['reflection', 'phong'],
+                   help='metal shadings to time (default: reflection, the generator\'s default)')
     p.add_argument('--tmp-dir', help='parent of the temporary output folders (default: the system\'s)')
     p.add_argument('--quick', action='store_true',
                    help=f'tiny run for tests: {QUICK["sizes"][0]}, {QUICK["videos"]} videos, workers '
@@ -141,10 +146,12 @@ def main(argv=None):
     print('worker start-up s: ' + ', '.join(f'{n}: {s:.2f}' for n, s in startup.items()), flush=True)
     rows = []
     for size in args.sizes:
-        for n in workers:
-            rows.append(measure(size, n, args.videos, startup[n], args.tmp_dir))
-            r = rows[-1]
-            print(f'  {r["size"]}, {n} workers: {args.videos} videos in {r["seconds"]} s', flush=True)
+        for metal in args.metal:
+            for n in workers:
+                rows.append(measure(size, n, args.videos, startup[n], args.tmp_dir, metal))
+                r = rows[-1]
+                print(f'  {r["size"]}, metal {metal}, {n} workers: {args.videos} videos in '
+                      f'{r["seconds"]} s', flush=True)
     add_scaling(rows)
     machine['loadavg_1m_end'] = round(os.getloadavg()[0], 2)
     print_table(machine, rows)

@@ -42,6 +42,8 @@ class MetalLook:
             reflects some light). Default 0.12.
         sky_horizon (float): sky brightness at the horizon. Default 0.3.
         sky_zenith (float): sky brightness straight up. Default 1.0.
+        floor_gain (float): brightness of the reflected floor relative to the floor in the
+            frame (a tinted mirror of a gray floor is darker than the floor). Default 0.7.
         shadow (float): brightness factor of floor hidden under the object. Default 0.45.
         fresnel_f0 (float): reflectance at normal incidence (Schlick). Default 0.55.
         rim_gain (float): untinted share of the reflection at grazing angles. Default 0.6.
@@ -56,6 +58,7 @@ class MetalLook:
     tint_floor: float = 0.12
     sky_horizon: float = 0.3
     sky_zenith: float = 1.0
+    floor_gain: float = 0.7
     shadow: float = 0.45
     fresnel_f0: float = 0.55
     rim_gain: float = 0.6
@@ -241,5 +244,5 @@ class MetalShader:
             # floor, as for a hit point behind the camera
             floor[(hidden != 0) | (depth <= 0)] = floor_level
             floor[hidden == class_id] = floor_level * look.shadow
-            env[down] = floor
+            env[down] = floor * look.floor_gain
         return env
