@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 
 from futureseg.registry import SCENE_SAMPLERS
+from futureseg.utils.io import write_json_atomic
 
 # 1: MuJoCo's Phong shading for every object (metal looked like rubber).
 # 2: metal re-shaded as a CLEVR-like tinted mirror (metal.py); motion and masks unchanged.
@@ -237,10 +238,7 @@ class SyntheticVideoWriter:
                     f'they were made by generator version 1, whose metal looks like rubber. This '
                     f'is version {GENERATOR_VERSION}; adding to them would mix two looks in one '
                     f'data set. Generate into a new root (or delete {self.root}).')
-            os.makedirs(self.root, exist_ok=True)
-            tmp = osp.join(self.root, f'.{GENERATOR_FILE}.{os.getpid()}.tmp')
-            _write_json(tmp, mine)
-            os.replace(tmp, osp.join(self.root, GENERATOR_FILE))
+            write_json_atomic(osp.join(self.root, GENERATOR_FILE), mine)
             return
         differ = {k: (theirs.get(k), v) for k, v in mine.items() if theirs.get(k) != v}
         if differ:
