@@ -188,11 +188,11 @@ class MetalShader:
             return frame
         look, cam = self.look, self.camera
         H, W = mask.shape
-        src = frame.astype(np.float32) / 255.0
-        out = src.copy()
-        flat_mask = mask.ravel()
-        bg = flat_mask == 0
-        floor_level = float(src.reshape(-1, 3)[bg].mean()) if bg.any() else 0.6
+        flat_frame, flat_mask = frame.reshape(-1, 3), mask.ravel()
+        out = frame.copy()
+        # only object pixels are converted to float: the rest of the frame stays as rendered
+        bg = flat_frame[flat_mask == 0]
+        floor_level = float((bg.astype(np.float32) / 255.0).mean()) if len(bg) else 0.6
         for obj in objects:
             idx = np.flatnonzero(flat_mask == obj['class_id'])
             if not len(idx):
@@ -206,7 +206,7 @@ class MetalShader:
             p = cam.pos + t[:, None] * d_world
             cos_i = np.clip(-(d_world * n).sum(1), 0.0, 1.0)
             r = d_world + 2 * cos_i[:, None] * n
-            env = self._environment(src, mask, obj['class_id'], floor_level, p, r)
+            env = self._environment(frame, mask, obj['class_id'], floor_level, p, r)
             tint = look.tint_floor + (1 - look.tint_floor) * np.asarray(obj['rgb'], np.float32)
             fresnel = look.fresnel_f0 + (1 - look.fresnel_f0) * (1 - cos_i) ** 5
             rim = (look.rim_gain * (fresnel - look.fresnel_f0) / (1 - look.fresnel_f0))[:, None]
@@ -222,12 +222,14 @@ class MetalShader:
                 yy, xx = np.clip(ys + dy, 0, H - 1), np.clip(xs + dx, 0, W - 1)
                 edge |= mask[yy, xx] != obj['class_id']
             w = np.where(edge, look.edge_blend, 1.0)[:, None]
-            out.reshape(-1, 3)[idx] = w * color + (1 - w) * src.reshape(-1, 3)[idx]
-        return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+            rendered = flat_frame[idx].astype(np.float32) / 255.0
+            shaded = (w * color + (1 - w) * rendered).astype(np.float32)
+            out.reshape(-1, 3)[idx] = np.clip(shaded * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return out
 
-    def _environment(self, src, mask, class_id, floor_level, p, r):
-        """Colour seen along reflected rays ``r`` from surface points ``p``; ``floor_level``
-        is the mean brightness of the frame's visible floor."""
+    def _environment(self, frame, mask, class_id, floor_level, p, r):
+        """Colour seen along reflected rays ``r`` from surface points ``p`` of the rendered
+        ``frame`` (uint8); ``floor_level`` is the mean brightness of its visible floor."""
         look, cam = self.look, self.camera
         H, W = mask.shape
         env = np.repeat(_sky(r[:, 2], look)[:, None], 3, 1).astype(np.float32)
@@ -237,7 +239,7 @@ class MetalShader:
             uv, depth = cam.project(q)
             u = np.clip(np.nan_to_num(uv[:, 0]), 0, W - 1).astype(int)
             v = np.clip(np.nan_to_num(uv[:, 1]), 0, H - 1).astype(int)
-            floor = src[v, u]
+            floor = frame[v, u].astype(np.float32) / 255.0
             hidden = mask[v, u]
             # floor hidden behind this very object lies in its own shadow; floor hidden behind
             # another object is not what the mirror sees (that object stands elsewhere): plain
