@@ -107,8 +107,12 @@ def _dist_worker(rank, world, port, out):
 
 
 def test_multi_process_accumulation_matches_single_process(tmp_path):
+    import socket
     out = str(tmp_path / 'res.json')
-    mp.spawn(_dist_worker, args=(2, 29531, out), nprocs=2, join=True)
+    with socket.socket() as s:  # a free port: a fixed one clashes with a suite running beside
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    mp.spawn(_dist_worker, args=(2, port, out), nprocs=2, join=True)
     single = _ours(_samples(7, n=8, classes=tuple(range(49))))
     assert json.load(open(out))['future/jaccard'] == pytest.approx(single, abs=1e-9)
 
