@@ -317,3 +317,33 @@ def test_corrupt_context_masks():
         CorruptContextMasks()(dict())
     with pytest.raises(ValueError, match='swap_prob'):
         CorruptContextMasks(swap_prob=0.8, drop_prob=0.5)
+
+
+def test_copy_prior_votes_with_the_input_masks_and_skips_ignore():
+    prior = MODELS.build(dict(type='CopyPrior', num_frames=3, init=2.0, num_classes=5))
+    with torch.no_grad():
+        prior.weight.copy_(torch.tensor([0.5, 0.0, 2.0]))
+    masks = torch.tensor([[[[1, 255]], [[3, 3]], [[4, 255]]]])  # (1, 3, 1, 2)
+    out = prior(torch.zeros(1, 1, 5, 1, 2), masks)
+    expected = torch.zeros(1, 1, 5, 1, 2)
+    expected[0, 0, 1, 0, 0], expected[0, 0, 4, 0, 0] = 0.5, 2.0  # frame 2's weight is 0
+    assert torch.equal(out, expected)  # the ignore pixel got no vote at all
+    with pytest.raises(ValueError, match='3 input masks, got 2'):
+        prior(torch.zeros(1, 1, 5, 1, 2), masks[:, :2])
+
+
+def test_rgb_predictor_with_copy_prior_starts_at_copy_frame11():
+    cfg = Config.fromfile(osp.join(FIXTURES, 'simvp_seg_tiny.py'))
+    cfg.model.update(copy_prior=50.0)  # overwhelms the untrained logits
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    inputs, samples = batch()
+    with torch.no_grad():
+        out = model(inputs, samples, mode='predict')
+    for s in out:
+        assert torch.equal(s.pred_masks[-1], s.context_masks[-1])
+    with pytest.raises(ValueError, match='context_masks'):
+        model(inputs, [VideoDataSample(gt_masks=samples[0].gt_masks)] * 2, mode='tensor')
+    cfg.model.update(copy_prior=0.0)
+    plain = MODELS.build(cfg.model)
+    assert plain.copy_prior is None and not any('copy_prior' in k for k in plain.state_dict())

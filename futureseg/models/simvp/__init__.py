@@ -1,8 +1,9 @@
 from .modules import (GSTATranslator, IncepUTranslator, SimVPDecoder, SimVPEncoder,
                       TAUTranslator)
+from .copy_prior import CopyPrior
 from .predictors import SimVPBase, SimVPFramePredictor, SimVPMaskPredictor
 
-__all__ = ['GSTATranslator', 'IncepUTranslator', 'SimVPDecoder', 'SimVPEncoder', 'TAUTranslator',
+__all__ = ['CopyPrior', 'GSTATranslator', 'IncepUTranslator', 'SimVPDecoder', 'SimVPEncoder', 'TAUTranslator',
            'SimVPBase', 'SimVPFramePredictor', 'SimVPMaskPredictor']
 from .mask_space import MaskEmbedding, SimVPMaskSpacePredictor  # noqa: E402
 

@@ -58,11 +58,9 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         future_steps (int): autoregressive steps to frame 22 (11).
         feedback (str): what is fed back: 'hard' (embedding of the arg-max, as at test time)
             or 'soft' (expected embedding under the softmax; gradients flow through it).
-        copy_prior (float): a learned vote of the input masks is added to the logits: each
-            input frame's one-hot mask times its own learned weight, the newest frame's
-            starting at ``copy_prior`` and the others at 0. Training so starts from "copy the
-            last mask" (the copy-frame-11 baseline) and can learn to pool the frames, e.g.
-            to outvote the segmenter's errors on one frame; 0 = off (default 4).
+        copy_prior (float): as SimVPMaskPredictor's (``CopyPrior``: a learned vote of the
+            input masks on the logits, the newest frame's weight starting at this value);
+            here on by default (4); 0 = off.
         ss_prob, ss_steps: scheduled sampling: each training rollout feeds the model its own
             predictions with probability ``ss_prob``, for ``ss_steps`` consecutive steps from
             a random step (the rest: true masks; ss_steps >= future_steps - 1: free-running). Set over training by ``ScheduledSamplingHook``;
@@ -83,16 +81,12 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
                              "use mode='direct'")
         in_ch = (embed_dim + (3 if with_frames else 0)) * downsample ** 2
         kwargs['encoder'] = dict(kwargs['encoder'], in_channels=in_ch)
-        super().__init__(*args, num_classes=num_classes, ignore_index=ignore_index, **kwargs)
+        super().__init__(*args, num_classes=num_classes, ignore_index=ignore_index,
+                         copy_prior=copy_prior, **kwargs)
         self.embedding = MaskEmbedding(num_classes, embed_dim, ignore_index)
         self.with_frames, self.downsample, self.mode = with_frames, downsample, mode
         self.future_steps, self.feedback = future_steps, feedback
         self.ss_prob, self.ss_steps = ss_prob, ss_steps
-        self.copy_prior = None
-        if copy_prior:
-            start = torch.zeros(self.num_input_frames)
-            start[-1] = float(copy_prior)
-            self.copy_prior = nn.Parameter(start)
         if downsample > 1:
             hid = self.decoder.readout.in_channels
             # decode at half resolution to features, then up-sample before the class readout
@@ -122,19 +116,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         if self.upsample is not None:
             feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
         if self.copy_prior is not None and window is not None:
-            valid = window < self.num_classes  # ignore pixels (255) do not vote
-            ids = torch.where(valid, window, 0).long()
-            weights = self.copy_prior.to(feats.dtype).view(1, -1, 1, 1) * valid.to(feats.dtype)
-            b, _, h, w = ids.shape
-            vote = feats.new_zeros(b, self.num_classes, h, w).scatter_add_(1, ids, weights)
-            feats = feats + vote[:, None]
+            feats = self.copy_prior(feats, window)
         return feats
-
-    def context(self, inputs, data_samples):
-        if not data_samples or 'context_masks' not in data_samples[0]:
-            raise ValueError('a mask-space model reads context_masks: use '
-                             'LoadVideo(load_context_masks=True) in the pipeline')
-        return stack_field(data_samples, 'context_masks')
 
     # -- the two prediction modes ----------------------------------------------------------
     def direct_logits(self, x, masks):

@@ -12,6 +12,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS, POSTPROCESSORS
 from ..data_preprocessor import stack_field
+from .copy_prior import CopyPrior
 
 
 class SimVPBase(BaseModel):
@@ -156,11 +157,17 @@ class SimVPMaskPredictor(SimVPBase):
             method can see at test time) or ``dict(source='input_masks')`` (true masks of
             frames 1-11, for reference; needs ``LoadVideo(load_input_masks=...)``) or
             ``dict(source='context_masks')`` (the masks a mask-space model read).
+        copy_prior (float): 0 (off), or the starting weight of a learned vote of the input
+            frames' masks (``CopyPrior``) added to the logits, so that training starts from
+            the copy-frame-11 baseline and learns the motion on top. The masks are each
+            sample's ``context_masks`` (``LoadVideo(load_context_masks=True)``: the
+            segmenter's masks of frames 1-11 at test time, the true ones, corrupted, in
+            training); the network itself still sees only the RGB frames.
     """
 
     def __init__(self, *args, output='last', num_classes=NUM_CLASSES, class_weight=None,
                  background_weight=0.6, ignore_index=IGNORE_INDEX, loss_weight=1.0, losses=None,
-                 postprocessors=(), known_objects=None, **kwargs):
+                 postprocessors=(), known_objects=None, copy_prior=0., **kwargs):
         if output not in ('last', 'all'):
             raise ValueError(f"output must be 'last' or 'all', got {output!r}")
         kwargs['decoder'] = dict(kwargs['decoder'], out_channels=num_classes)
@@ -182,6 +189,8 @@ class SimVPMaskPredictor(SimVPBase):
         if self.postprocessors and not self.known_objects:
             raise ValueError('post-processors need known_objects=dict(source=...)')
         self._segmenter = None  # built on first use, outside the module tree
+        self.copy_prior = (CopyPrior(self.num_input_frames, copy_prior, num_classes)
+                           if copy_prior else None)
 
     def _known(self, sample, frames):
         """Known object classes of one video, and the segmenter's masks of frames 1-11 if used."""
@@ -214,10 +223,20 @@ class SimVPMaskPredictor(SimVPBase):
         sample.pred_stages = stages
         return final
 
-    def logits(self, inputs):
+    def logits(self, inputs, context=None):
         hid, skip = self.encode_translate(inputs)
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
-        return self.decode(hid, skip, steps)  # (B, To, K, H, W)
+        logits = self.decode(hid, skip, steps)  # (B, To, K, H, W)
+        if self.copy_prior is not None:
+            logits = self.copy_prior(logits, context)
+        return logits
+
+    def context(self, inputs, data_samples):
+        """The input frames' masks (B, T_in, H, W) a copy prior or mask-space model reads."""
+        if not data_samples or 'context_masks' not in data_samples[0]:
+            raise ValueError(f'{type(self).__name__} reads context_masks (the masks of the input '
+                             'frames): use LoadVideo(load_context_masks=True) in the pipeline')
+        return stack_field(data_samples, 'context_masks')
 
     def loss_from_logits(self, logits, gt):
         if gt.shape[1] != logits.shape[1]:
@@ -230,7 +249,8 @@ class SimVPMaskPredictor(SimVPBase):
         return out
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
-        return self.finish(self.logits(inputs), inputs, data_samples, mode)
+        context = self.context(inputs, data_samples) if self.copy_prior is not None else None
+        return self.finish(self.logits(inputs, context), inputs, data_samples, mode)
 
     def finish(self, logits, inputs, data_samples, mode):
         """Logits -> what ``mode`` asks for: the logits, the losses, or the samples with
