@@ -206,3 +206,28 @@ def test_fit_learned_nos_tool(tiny_dataset, tmp_path):
     res = run_tool('tools/fit_learned_nos.py', 'tests/fixtures/simvp_seg_tiny.py', ckpt, '--out', out,
                    '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}')
     assert 'fitted on' in res.stdout and osp.isfile(out)
+
+
+def test_object_vote_gives_each_same_colour_region_its_majority_class():
+    m = blank()
+    m[5:15, 5:15] = RED_METAL_CUBE            # 100 px ...
+    m[5:8, 5:15] = RED_METAL_SPHERE           # ... 30 of them read as a sphere
+    m[20:30, 5:15] = BLUE_METAL_CUBE          # another object, touching none
+    m[25:30, 15:20] = GREEN_RUBBER_CYLINDER   # touches the blue one: other colour, own region
+    m[0, 0] = 255                             # ignore stays
+    post = POSTPROCESSORS.build(dict(type='ObjectVote'))
+    out = post(m, None)
+    assert (out[5:15, 5:15] == RED_METAL_CUBE).all()
+    assert (out[20:30, 5:15] == BLUE_METAL_CUBE).all()
+    assert (out[25:30, 15:20] == GREEN_RUBBER_CYLINDER).all()
+    assert out[0, 0] == 255 and (out[m == 0] == 0).all() and out.dtype == m.dtype
+    assert (m[5:8, 5:15] == RED_METAL_SPHERE).all()  # the input is not changed
+    # two red objects apart are voted separately
+    m2 = blank()
+    m2[0:5, 0:5], m2[30:35, 30:35] = RED_METAL_CUBE, RED_METAL_SPHERE
+    assert np.array_equal(post(m2, None), m2)
+    # a split below min_share is left alone
+    strict = POSTPROCESSORS.build(dict(type='ObjectVote', min_share=0.8))
+    assert np.array_equal(strict(m, None)[5:8, 5:15], m[5:8, 5:15])
+    with pytest.raises(ValueError, match='min_share'):
+        POSTPROCESSORS.build(dict(type='ObjectVote', min_share=2))

@@ -181,3 +181,19 @@ def test_pseudo_label_tool(tiny_dataset, tmp_path):
                    '--split', 'val', '--out', str(tmp_path / 'pl'))
     assert 'wrote 2 videos' in out.stdout
     assert np.load(str(tmp_path / 'pl' / 'video_5' / 'mask.npy')).shape == (22, 64, 96)
+
+
+def test_frame_segmenter_post_processes_its_masks_not_its_logits():
+    from futureseg.postprocessing import ObjectVote
+    cfg = Config.fromfile(osp.join(ROOT, 'tests', 'fixtures', 'deeplabv3_tiny.py'))
+    cfg.model.update(type='futureseg.FrameSegmenter', postprocessors=[dict(type='ObjectVote')])
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    assert isinstance(model.postprocessors[0], ObjectVote)
+    from mmseg.structures import SegDataSample
+    samples = [SegDataSample(metainfo=dict(ori_shape=(32, 48), img_shape=(32, 48), pad_shape=(32, 48),
+                                           padding_size=[0, 0, 0, 0]))]
+    with torch.no_grad():
+        out = model.predict(torch.rand(1, 3, 32, 48) * 255, samples)[0]
+    raw = out.seg_logits.data.argmax(0).numpy()
+    assert np.array_equal(out.pred_sem_seg.data[0].numpy(), ObjectVote()(raw))

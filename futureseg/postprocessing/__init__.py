@@ -1,4 +1,5 @@
 from .learned_nos import LearnedNOS
 from .nos import NewObjectSuppression, attribute_distance
+from .object_vote import ObjectVote
 
-__all__ = ['LearnedNOS', 'NewObjectSuppression', 'attribute_distance']
+__all__ = ['LearnedNOS', 'NewObjectSuppression', 'attribute_distance', 'ObjectVote']
