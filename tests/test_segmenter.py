@@ -197,3 +197,22 @@ def test_frame_segmenter_post_processes_its_masks_not_its_logits():
         out = model.predict(torch.rand(1, 3, 32, 48) * 255, samples)[0]
     raw = out.seg_logits.data.argmax(0).numpy()
     assert np.array_equal(out.pred_sem_seg.data[0].numpy(), ObjectVote()(raw))
+
+
+def test_attribute_log_probs_are_the_product_of_the_attribute_distributions():
+    from futureseg.datasets.metainfo import class_id
+    from futureseg.models import attribute_log_probs
+    raw = torch.randn(2, 14, 3, 4, generator=torch.Generator().manual_seed(0))
+    logp = attribute_log_probs(raw)
+    assert logp.shape == (2, 49, 3, 4)
+    assert torch.allclose(logp.exp().sum(1), torch.ones(2, 3, 4), atol=1e-5)  # normalised
+    p_obj = torch.sigmoid(-raw[:, 0])
+    shape, material, color = raw[:, 1:4].softmax(1), raw[:, 4:6].softmax(1), raw[:, 6:].softmax(1)
+    cid = class_id('cylinder', 'rubber', 'cyan')  # shape 2, material 1, colour 5
+    assert torch.allclose(logp[:, cid].exp(), p_obj * shape[:, 2] * material[:, 1] * color[:, 5], atol=1e-6)
+    assert torch.allclose(logp[:, 0].exp(), 1 - p_obj, atol=1e-6)
+    with pytest.raises(ValueError, match='14 attribute channels'):
+        attribute_log_probs(torch.zeros(1, 49, 2, 2))
+    head = MODELS.build(dict(type='futureseg.AttributeFCNHead', in_channels=8, channels=8,
+                             num_classes=49, _scope_='mmseg'))
+    assert head.conv_seg.out_channels == 14 and head([torch.rand(1, 8, 5, 5)]).shape == (1, 49, 5, 5)

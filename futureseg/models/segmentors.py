@@ -26,7 +26,9 @@ class FrameSegmenter(EncoderDecoder):
 
     def __init__(self, postprocessors: Sequence[dict] = (), **kwargs):
         super().__init__(**kwargs)
-        self.postprocessors = [POSTPROCESSORS.build(cfg) for cfg in postprocessors]
+        # built in futureseg's scope: the segmenter itself is built in mmseg's
+        self.postprocessors = [POSTPROCESSORS.build(dict(cfg, _scope_='futureseg'))
+                               for cfg in postprocessors]
 
     def postprocess_result(self, seg_logits: torch.Tensor, data_samples: Optional[list] = None):
         samples = super().postprocess_result(seg_logits, data_samples)
