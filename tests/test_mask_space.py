@@ -55,7 +55,8 @@ def test_mask_embedding_maps_ids_and_ignore_and_rejects_bad_ids():
 
 @pytest.mark.parametrize('kwargs, steps', [
     (dict(output='last'), 1), (dict(output='all'), 11), (dict(output='all', downsample=2), 11),
-    (dict(output='last', with_frames=True), 1),
+    (dict(output='last', with_frames=True), 1), (dict(output='all', downsample=2, readout='attributes'), 11),
+    (dict(output='last', readout='attributes'), 1),
     (dict(mode='autoregressive', output='last'), 1), (dict(mode='autoregressive', output='all'), 11),
     (dict(mode='autoregressive', output='all', feedback='soft', ss_prob=1.0, ss_steps=3), 11)])
 def test_prediction_shapes(kwargs, steps):
@@ -347,3 +348,17 @@ def test_rgb_predictor_with_copy_prior_starts_at_copy_frame11():
     cfg.model.update(copy_prior=0.0)
     plain = MODELS.build(cfg.model)
     assert plain.copy_prior is None and not any('copy_prior' in k for k in plain.state_dict())
+
+
+def test_rgb_predictor_attribute_readout_gives_class_log_probabilities():
+    cfg = Config.fromfile(osp.join(FIXTURES, 'simvp_seg_tiny.py'))
+    cfg.model.update(readout='attributes')
+    model = MODELS.build(cfg.model).eval()
+    assert model.decoder.readout.out_channels == 14
+    inputs, samples = batch()
+    with torch.no_grad():
+        logits = model(inputs, samples, mode='tensor')
+    assert logits.shape == (2, 1, 49, H, W)
+    assert torch.allclose(logits.exp().sum(2), torch.ones(2, 1, H, W), atol=1e-4)
+    with pytest.raises(ValueError, match='readout'):
+        MODELS.build(dict(cfg.model, readout='pixels'))

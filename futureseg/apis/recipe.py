@@ -316,6 +316,16 @@ class SegmentFrames(RecipeStage):
         return outputs
 
 
+# the rows the gap is measured between: what a method must beat and what it can reach
+BASELINE_ROWS = dict(baseline='copy frame 11 (segmenter mask)',
+                     ceiling='segment true frame 22 (ceiling)')
+
+
+def gap_closed(jaccard, baseline, ceiling):
+    """Share of the way from the copy-frame-11 baseline to the segmenter ceiling."""
+    return (jaccard - baseline) / (ceiling - baseline) if ceiling > baseline else float('nan')
+
+
 @RECIPE_STAGES.register_module()
 class Baselines(RecipeStage):
     """The reference rows of the table, from the segmenter's masks of a labelled split:
@@ -340,8 +350,8 @@ class Baselines(RecipeStage):
             for k, p in preds.items():
                 cms[k] = cms[k] + confusion_matrix(p, true[21])
                 tallies[k].append(seen_new_tallies(p, true[21], true[:11]))
-        labels = dict(copy_seg='copy frame 11 (segmenter mask)', copy_true='copy frame 11 (true mask)',
-                      ceiling='segment true frame 22 (ceiling)')
+        labels = dict(copy_seg=BASELINE_ROWS['baseline'], copy_true='copy frame 11 (true mask)',
+                      ceiling=BASELINE_ROWS['ceiling'])
         scores = {labels[k]: dict(jaccard=jaccard_index(cms[k]), **seen_new_iou(tallies[k]))
                   for k in cms}
         path = osp.join(ctx.stage_dir(self.name), 'metrics.json')
@@ -525,11 +535,17 @@ class RecipeRunner:
 
         def fmt(v):
             return '-' if v is None or (isinstance(v, float) and np.isnan(v)) else f'{v:.4f}'
-        lines = ['| result | Jaccard | seen objects IoU | new objects IoU | training time | parameters |',
-                 '|---|---|---|---|---|---|']
+        by_row = {r['row']: r.get('jaccard') for r in res['rows']}
+        base, ceiling = (by_row.get(BASELINE_ROWS[k]) for k in ('baseline', 'ceiling'))
+        lines = ['| result | Jaccard | gap closed | seen objects IoU | new objects IoU | training time | parameters |',
+                 '|---|---|---|---|---|---|---|']
         for r in res['rows']:
             secs, params = r.get('train_s'), r.get('params')
-            lines.append(f"| {r['row']} | {fmt(r.get('jaccard'))} | {fmt(r.get('seen_iou'))} | "
+            gap = '-'
+            if base is not None and ceiling is not None and r.get('jaccard') is not None \
+                    and r['row'] not in BASELINE_ROWS.values():
+                gap = f"{100 * gap_closed(r['jaccard'], base, ceiling):.1f} %"
+            lines.append(f"| {r['row']} | {fmt(r.get('jaccard'))} | {gap} | {fmt(r.get('seen_iou'))} | "
                          f"{fmt(r.get('new_iou'))} | {'-' if secs is None else f'{secs:.0f} s'} | "
                          f"{'-' if params is None else f'{params / 1e6:.3f} M'} |")
         return '\n'.join(lines)

@@ -93,7 +93,7 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             self.decoder.readout = nn.Identity()
             self.upsample = nn.Sequential(
                 nn.Conv2d(hid, hid * downsample ** 2, 3, padding=1), nn.PixelShuffle(downsample),
-                nn.GroupNorm(2, hid), nn.SiLU(), nn.Conv2d(hid, num_classes, 1))
+                nn.GroupNorm(2, hid), nn.SiLU(), nn.Conv2d(hid, self.decoder.out_channels, 1))
         else:
             self.upsample = None
 
@@ -115,6 +115,7 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         input masks ``window`` (B, T_in, H, W)."""
         if self.upsample is not None:
             feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
+        feats = self.class_scores(feats)
         if self.copy_prior is not None and window is not None:
             feats = self.copy_prior(feats, window)
         return feats

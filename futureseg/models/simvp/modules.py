@@ -71,6 +71,7 @@ class SimVPDecoder(_TruncNormalInit, BaseModule):
         self.dec = nn.Sequential(*[ConvNormAct(hid_S, hid_S, kernel_size, up=u, act=act, upsample=upsample)
                                    for u in ups])
         self.readout = nn.Conv2d(hid_S, out_channels, 1)
+        self.out_channels = out_channels
 
     def forward(self, hid, skip):
         for block in self.dec[:-1]:

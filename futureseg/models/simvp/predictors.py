@@ -12,6 +12,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS, POSTPROCESSORS
 from ..data_preprocessor import stack_field
+from ..attribute_heads import NUM_ATTRIBUTE_CHANNELS, attribute_log_probs
 from .copy_prior import CopyPrior
 
 
@@ -163,14 +164,24 @@ class SimVPMaskPredictor(SimVPBase):
             sample's ``context_masks`` (``LoadVideo(load_context_masks=True)``: the
             segmenter's masks of frames 1-11 at test time, the true ones, corrupted, in
             training); the network itself still sees only the RGB frames.
+        readout (str): 'classes' (a 1x1 convolution to the 49 class logits) or 'attributes'
+            (to the 14 shape / material / colour logits, combined into the 49 class
+            log-probabilities by ``attribute_log_probs``: each attribute is then learnt
+            from every object that has it). Default 'classes'.
     """
 
     def __init__(self, *args, output='last', num_classes=NUM_CLASSES, class_weight=None,
                  background_weight=0.6, ignore_index=IGNORE_INDEX, loss_weight=1.0, losses=None,
-                 postprocessors=(), known_objects=None, copy_prior=0., **kwargs):
+                 postprocessors=(), known_objects=None, copy_prior=0., readout='classes', **kwargs):
         if output not in ('last', 'all'):
             raise ValueError(f"output must be 'last' or 'all', got {output!r}")
-        kwargs['decoder'] = dict(kwargs['decoder'], out_channels=num_classes)
+        if readout not in ('classes', 'attributes'):
+            raise ValueError(f"readout must be 'classes' or 'attributes', got {readout!r}")
+        if readout == 'attributes' and num_classes != NUM_CLASSES:
+            raise ValueError(f'the attribute readout predicts the {NUM_CLASSES} course classes')
+        self.readout_kind = readout
+        kwargs['decoder'] = dict(kwargs['decoder'], out_channels=num_classes if readout == 'classes'
+                                 else NUM_ATTRIBUTE_CHANNELS)
         super().__init__(*args, **kwargs)
         self.output, self.num_classes, self.ignore_index = output, num_classes, ignore_index
         if losses is None:
@@ -226,10 +237,16 @@ class SimVPMaskPredictor(SimVPBase):
     def logits(self, inputs, context=None):
         hid, skip = self.encode_translate(inputs)
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
-        logits = self.decode(hid, skip, steps)  # (B, To, K, H, W)
+        logits = self.class_scores(self.decode(hid, skip, steps))  # (B, To, K, H, W)
         if self.copy_prior is not None:
             logits = self.copy_prior(logits, context)
         return logits
+
+    def class_scores(self, out):
+        """Decoder output (B, T, C, H, W) -> class scores (B, T, 49, H, W)."""
+        if self.readout_kind == 'attributes':
+            return attribute_log_probs(out.flatten(0, 1)).unflatten(0, out.shape[:2])
+        return out
 
     def context(self, inputs, data_samples):
         """The input frames' masks (B, T_in, H, W) a copy prior or mask-space model reads."""
