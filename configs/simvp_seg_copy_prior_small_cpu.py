@@ -6,7 +6,8 @@
 # segmenter's masks (tools/pseudo_label.py ... --split val --out DATA/seg_masks/val).
 _base_ = ['./simvp_seg_small_cpu.py']
 data_root = 'data/synth'
-model = dict(copy_prior=4.0, background_weight=1.0)
+# attribute readout: shape, material and colour learnt apart (as the segmenter's heads)
+model = dict(copy_prior=4.0, background_weight=1.0, readout='attributes')
 train_pipeline = [
     dict(type='LoadVideo', load_context_masks=True),
     dict(type='CorruptContextMasks', swap_prob=0.2, drop_prob=0.05),

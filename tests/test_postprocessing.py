@@ -231,3 +231,20 @@ def test_object_vote_gives_each_same_colour_region_its_majority_class():
     assert np.array_equal(strict(m, None)[5:8, 5:15], m[5:8, 5:15])
     with pytest.raises(ValueError, match='min_share'):
         POSTPROCESSORS.build(dict(type='ObjectVote', min_share=2))
+
+
+def test_fill_holes_closes_rings_and_leaves_open_shapes():
+    from futureseg.postprocessing import FillHoles
+    m = blank()
+    m[5:15, 5:15] = RED_METAL_CUBE
+    m[8:12, 8:12] = 0                          # a ring: 16 background pixels inside
+    m[20:30, 20:30] = BLUE_METAL_CUBE
+    m[20:25, 24:26] = 0                        # a notch open to the outside: not a hole
+    m[30:35, 40:50] = GREEN_RUBBER_CYLINDER
+    m[32, 44] = RED_METAL_CUBE                 # another class inside: not background, kept
+    out = POSTPROCESSORS.build(dict(type='FillHoles'))(m, None)
+    assert (out[5:15, 5:15] == RED_METAL_CUBE).all()
+    assert (out[20:25, 24:26] == 0).all() and out[32, 44] == RED_METAL_CUBE
+    assert (m[8:12, 8:12] == 0).all()          # the input is not changed
+    small = FillHoles(max_area=10)(m, None)    # the 16-pixel hole is too big for it
+    assert (small[8:12, 8:12] == 0).all()

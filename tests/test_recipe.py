@@ -205,3 +205,25 @@ def test_data_stage_is_a_dependency_of_every_later_stage(tmp_path, monkeypatch, 
     assert 'model (UsesDataForTest): running (data ran again)' in capsys.readouterr().out
     monkeypatch.setattr(recipe_mod, 'GENERATOR_VERSION', recipe_mod.GENERATOR_VERSION + 1)
     assert run(dict(train=6)) == ['data', 'model']
+
+
+def test_scaling_benchmark_trains_each_route_for_each_budget(tmp_path):
+    recipe = write_recipe(tmp_path, epochs=1)
+    work = tmp_path / 'work'
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, FIXTURES]))
+    proc = subprocess.run([sys.executable, 'tools/benchmarks/scaling_benchmark.py', '--recipe', recipe,
+                           '--work-dir', str(work), '--multipliers', '1', '2'],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = json.loads((work / 'scaling.json').read_text())
+    rows = {r['multiplier']: r for r in out['rows']}
+    assert set(rows) == {1, 2} and all(r['route'] == 'future_seg' for r in rows.values())
+    assert rows[1]['epochs'] == 1 and rows[2]['epochs'] == 2 and rows[2]['samples'] == 2 * 4
+    assert all(0 <= r['jaccard'] <= 1 and r['train_s'] > 0 for r in rows.values())
+    assert state(tmp_path)['future_seg_x2']['status'] == 'done'
+    assert '| future_seg | 2x | 2 | 8 |' in (work / 'scaling.md').read_text()
+    # a rerun trains nothing again
+    again = subprocess.run([sys.executable, 'tools/benchmarks/scaling_benchmark.py', '--recipe', recipe,
+                            '--work-dir', str(work), '--multipliers', '1', '2'],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and 'future_seg_x2: done, skipped' in again.stdout

@@ -23,6 +23,9 @@ def _rows(label):
 
 
 extra_stages = [
+    # the seed's first result: segment the pre-trained frame predictor's frame 22
+    dict(type='PredictThenSegment', name='predict_then_segment', predictor='pretrain',
+         segmenter='segmenter', row='predict frames, segment frame 22'),
     # the winner's RGB SimVP as the winners trained it (no copy prior; the quickstart's
     # rgb_seg has one), from the pre-trained frame predictor
     dict(type='TrainModel', name='rgb_seg_plain', config='configs/simvp_seg_small_cpu.py',

@@ -6,6 +6,11 @@ title = 'futureseg quickstart (CPU, 80x120 synthetic videos)'
 data_root = 'data/quickstart'
 work_dir = 'work_dirs/quickstart'
 size = dict(width=120, height=80)
+# test-time post-processing of the predicted frame 22: fill the holes of ringed objects, then
+# New Object Suppression with the classes of the segmenter's masks of frames 1-11 as known
+_post = dict(postprocessors=[dict(type='FillHoles'),
+                             dict(type='NewObjectSuppression', area_threshold=100, region='class')],
+             known_objects=dict(source='context_masks'))
 stages = [
     # the data set, in the course layout
     dict(type='GenerateData', name='data', splits=dict(train=240, val=80, unlabeled=60), **size),
@@ -21,31 +26,28 @@ stages = [
     # stage 1: SimVP frame prediction, self-supervised on train + unlabeled
     dict(type='TrainModel', name='pretrain', config='configs/simvp/simvp_incepu_pretrain_small_cpu.py',
          amp=True, cfg_options={'train_cfg.max_epochs': 1, 'param_scheduler.0.end': 1, 'train_cfg.val_interval': 1}),
-    # the seed's first result: segment the predicted frame 22
-    dict(type='PredictThenSegment', name='predict_then_segment', predictor='pretrain',
-         segmenter='segmenter', row='predict frames, segment frame 22'),
     # stage 4: future segmentation, here in mask space (the segmenter's masks of frames 1-11
     # in, the masks of frames 12-22 out), the best of epochs 2, 4, 6 on val
     dict(type='TrainModel', name='future_seg', config='configs/maskspace/maskspace_gsta_small_cpu.py',
          amp=True, cfg_options={'model.downsample': 2, 'train_cfg.max_epochs': 6, 'param_scheduler.0.end': 6,
                       'train_cfg.val_interval': 2}),
-    # stage 6: New Object Suppression, known objects from the segmenter's masks of frames 1-11
+    # stage 6: New Object Suppression (after filling holes), known objects from the
+    # segmenter's masks of frames 1-11
     dict(type='TestModel', name='future_seg_nos', model='future_seg',
-         model_overrides=dict(
-             postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-             known_objects=dict(source='context_masks')),
+         model_overrides=_post,
          rows={'stages/raw': 'mask-space SimVP (gSTA)',
-               'stages/NewObjectSuppression': 'mask-space SimVP (gSTA) + NOS'}),
+               'stages/FillHoles': 'mask-space SimVP (gSTA) + fill holes',
+               'stages/NewObjectSuppression': 'mask-space SimVP (gSTA) + fill holes + NOS'}),
     # stage 4 the winner's way: RGB SimVP from the pre-trained frame predictor, re-headed to
-    # the class logits of frame 22, with a copy prior from the segmenter's masks (without
-    # it the short run never leaves the all-background answer), then NOS
+    # the class logits of frame 22 (attribute readout), with a copy prior from the
+    # segmenter's masks (without it the short run never leaves the all-background answer),
+    # then fill holes + NOS
     dict(type='TrainModel', name='rgb_seg', config='configs/simvp_seg_copy_prior_small_cpu.py',
          amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}', 'train_cfg.max_epochs': 6,
                                 'param_scheduler.0.end': 6, 'train_cfg.val_interval': 2}),
     dict(type='TestModel', name='rgb_seg_nos', model='rgb_seg',
-         model_overrides=dict(
-             postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-             known_objects=dict(source='context_masks')),
+         model_overrides=_post,
          rows={'stages/raw': "winner's RGB SimVP (IncepU) + copy prior",
-               'stages/NewObjectSuppression': "winner's RGB SimVP (IncepU) + copy prior + NOS"}),
+               'stages/FillHoles': "winner's RGB SimVP (IncepU) + copy prior + fill holes",
+               'stages/NewObjectSuppression': "winner's RGB SimVP (IncepU) + copy prior + fill holes + NOS"}),
 ]

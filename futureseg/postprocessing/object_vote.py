@@ -63,3 +63,36 @@ class ObjectVote:
         vote = objects & ~keep[labels]
         out[vote] = winner[labels[vote]].astype(mask.dtype)
         return out
+
+
+@POSTPROCESSORS.register_module()
+class FillHoles:
+    """Background enclosed by one object class becomes that class.
+
+    A predicted mask can ring an object (its class on the outline, background inside) where a
+    future predictor is unsure where the object went; a solid object never has a hole, so
+    every background region that one class encloses is given to it.
+
+    Args:
+        max_area (int | None): fill only holes up to this many pixels (None = any). Default: None.
+    """
+
+    def __init__(self, max_area: Optional[int] = None):
+        self.max_area = max_area
+
+    def __call__(self, mask: np.ndarray, known: Optional[set] = None) -> np.ndarray:
+        """mask (H, W) class ids -> mask with filled holes (a new array); ``known`` unused."""
+        if mask.ndim != 2:
+            raise ValueError(f'FillHoles takes one (H, W) mask, got shape {mask.shape}')
+        out = mask.copy()
+        for c in np.unique(mask):
+            if c == 0 or c >= NUM_CLASSES:
+                continue
+            region = mask == c
+            holes = ndimage.binary_fill_holes(region) & ~region & (out == 0)
+            if self.max_area is not None and holes.any():
+                lab, n = ndimage.label(holes, structure=_FOUR)
+                sizes = np.bincount(lab.ravel(), minlength=n + 1)
+                holes &= (sizes <= self.max_area)[lab]
+            out[holes] = c
+        return out
