@@ -16,7 +16,7 @@ $PY tools/run_recipe.py "$RECIPE" --work-dir "$WORK"
 $PY tools/visualize.py "$WORK/future_seg_nos/test_config.py" \
     "$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['future_seg']['outputs']['checkpoint'])" "$WORK/recipe_state.json")" \
     --num 6 --out "$WORK/pictures"
-$PY tools/analyze_logs.py "$WORK/segmenter" "$WORK/pretrain" "$WORK/future_seg" --out "$WORK/curves.png"
+$PY tools/analyze_logs.py "$WORK/segmenter" "$WORK/pretrain" "$WORK/future_seg" "$WORK/rgb_seg" --out "$WORK/curves.png"
 echo
 cat "$WORK/results.md"
 echo
