@@ -4,21 +4,11 @@
 # and the RGB network learns what moves. The network's input is still the RGB frames only.
 # Training reads the true masks of train corrupted like a segmenter's; val / test read the
 # segmenter's masks (tools/pseudo_label.py ... --split val --out DATA/seg_masks/val).
-_base_ = ['./simvp_seg_small_cpu.py']
+_base_ = ['./simvp_seg_small_cpu.py', '_base_/datasets/context_mask_pipelines.py']
 data_root = 'data/synth'
 # attribute readout: shape, material and colour learnt apart (as the segmenter's heads)
 model = dict(copy_prior=4.0, background_weight=1.0, readout='attributes')
-train_pipeline = [
-    dict(type='LoadVideo', load_context_masks=True),
-    dict(type='CorruptContextMasks', swap_prob=0.2, drop_prob=0.05),
-    dict(type='RandomVideoFlip', prob=0.5),
-    dict(type='PackVideoInputs'),
-]
-test_pipeline = [
-    dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),
-    dict(type='PackVideoInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline={{_base_.context_train_pipeline}}))
 val_dataloader = dict(dataset=dict(context_mask_root=data_root + '/seg_masks/val',
-                                   pipeline=test_pipeline))
+                                   pipeline={{_base_.context_test_pipeline}}))
 test_dataloader = val_dataloader

@@ -9,17 +9,9 @@ data_root = 'data/synth'
 train_context_root = None
 val_context_root = data_root + '/seg_masks/val'
 
-train_pipeline = [
-    dict(type='LoadVideo', load_context_masks=True),
-    # clean training masks made to look like the segmenter's at test time
-    dict(type='CorruptContextMasks', swap_prob=0.2, drop_prob=0.05),
-    dict(type='RandomVideoFlip', prob=0.5),
-    dict(type='PackVideoInputs'),
-]
-test_pipeline = [
-    dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),
-    dict(type='PackVideoInputs'),
-]
+_base_ = ['./context_mask_pipelines.py']
+train_pipeline = {{_base_.context_train_pipeline}}
+test_pipeline = {{_base_.context_test_pipeline}}
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,

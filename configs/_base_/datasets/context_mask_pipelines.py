@@ -1,0 +1,13 @@
+# Pipelines of every model that reads the input frames' masks ("context masks": mask-space
+# models, the RGB route's copy prior): the true masks of train corrupted to look like the
+# segmenter's at test time; at val / test the segmenter's own (the dataset's context_mask_root).
+context_train_pipeline = [
+    dict(type='LoadVideo', load_context_masks=True),
+    dict(type='CorruptContextMasks', swap_prob=0.2, drop_prob=0.05),
+    dict(type='RandomVideoFlip', prob=0.5),
+    dict(type='PackVideoInputs'),
+]
+context_test_pipeline = [
+    dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),
+    dict(type='PackVideoInputs'),
+]
