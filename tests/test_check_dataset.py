@@ -93,3 +93,17 @@ def test_only_ignore_ids_can_be_allowed(tiny_dataset, tmp_path, capsys):
     assert 'ids >= 49: 1 (not counted' in capsys.readouterr().out
     assert tool.main([root, '--splits', 'unlabeled', '--no-progress']) == 1
     assert 'missing split: 1' in capsys.readouterr().out
+
+
+def test_recipe_uses_course_data_as_it_is(tiny_dataset, tmp_path, capsys):
+    """A root of course-layout videos that the generator did not make (no generator.json, no
+    scene.json: the course's own data) is not regenerated: the data stage is skipped."""
+    from futureseg.apis import RecipeRunner
+    root = tmp_path / 'course'
+    shutil.copytree(tiny_dataset, root, ignore=shutil.ignore_patterns('scene.json', 'generator.json'))
+    before = sorted(os.listdir(root / 'train'))
+    recipe = dict(data_root=str(root), work_dir=str(tmp_path / 'work'), stages=[
+        dict(type='GenerateData', name='data', splits=dict(train=10, val=2), width=96, height=64)])
+    RecipeRunner(recipe, quiet=True).run()
+    assert 'generation skipped' in capsys.readouterr().out
+    assert sorted(os.listdir(root / 'train')) == before and not (root / 'generator.json').exists()
