@@ -76,7 +76,12 @@ def collect(work_dirs, configs_root, flops=True):
             tests[model or by_ckpt.get(osp.abspath(ckpt))].append(r)
         for name, out in trained.items():
             config = osp.relpath(source_config(out, configs_root), osp.abspath(configs_root))
-            info = model_complexity(out['config']) if flops else {}
+            info = {}
+            if flops:
+                try:
+                    info = model_complexity(out['config'])
+                except Exception as err:  # a model this checkout cannot build: no FLOPs
+                    print(f'{wd}/{name}: FLOPs not counted ({type(err).__name__}: {err})')
             base = dict(run=title, work_dir=wd, stage=name, train_s=done[name].get('seconds'),
                         params=info.get('params', out.get('params')), flops=info.get('flops'),
                         size=info.get('shape'), hardware=hardware_of(out, wd, name))
