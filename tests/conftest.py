@@ -24,6 +24,17 @@ def load_benchmark(name):
     return importlib.import_module(name)
 
 
+def load_tool(path):
+    """Import a tools/ script (path from the repository root) as a module, to call its
+    ``main(argv)`` in the test's process (no interpreter start-up)."""
+    import importlib.util
+    name = 'tool_' + osp.splitext(path)[0].replace('/', '_').replace('-', '_')
+    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def run_tool(*args, env=None, timeout=300, check=True):
     """Run a tools/ script as a user would; returns the CompletedProcess."""
     full_env = dict(os.environ)

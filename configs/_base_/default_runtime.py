@@ -7,7 +7,7 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-# Local files always; add dict(type='TensorboardVisBackend') (pip install tensorboard) or
+# Local files always; add dict(type='TensorboardVisBackend') or
 # inherit configs/_base_/tensorboard_runtime.py for TensorBoard curves.
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='FutureSegVisualizer', vis_backends=vis_backends, name='visualizer')

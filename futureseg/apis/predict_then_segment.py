@@ -1,27 +1,19 @@
 """The predict-then-segment baseline (the seed's first result): a frame predictor's frame 22,
 segmented by the frame segmenter, scored against the true mask of frame 22."""
-import os.path as osp
-
 import torch
-from mmengine.config import Config
-from mmengine.runner.checkpoint import load_checkpoint
 from mmengine.utils import ProgressBar
 
 from futureseg.datasets.metainfo import NUM_CLASSES
 from futureseg.evaluation.functional import jaccard_index
 from futureseg.evaluation.metrics import confusion_matrix_torch, seen_new_iou, seen_new_tallies
-from futureseg.registry import DATASETS, MODELS
-from .pseudo_label import segment_tensors
+from futureseg.registry import DATASETS
+from .inference import init_model
+from .pseudo_label import segment_last_predicted_frames
 
 
 def build_from(config, checkpoint, device='cpu'):
-    """A model from its config (file or Config) and checkpoint, in eval mode."""
-    if not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-    cfg = config if isinstance(config, Config) else Config.fromfile(config)
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
-    return model.to(device).eval()
+    """A model from its config (file or Config) and checkpoint, in eval mode: ``init_model``."""
+    return init_model(config, checkpoint, device)
 
 
 @torch.no_grad()
@@ -42,8 +34,7 @@ def predict_then_segment(predictor, segmenter, data_root, split='val', batch_siz
         data = predictor.data_preprocessor(dict(inputs=[x['inputs'] for x in items],
                                                 data_samples=[x['data_samples'] for x in items]))
         samples = predictor(**data, mode='predict')
-        last = torch.stack([s.pred_frames[-1] for s in samples]).round().clamp(0, 255)
-        masks = segment_tensors(segmenter, last).long().cpu()
+        masks = segment_last_predicted_frames(segmenter, samples).long().cpu()
         for s, m in zip(samples, masks):
             gt = s.gt_masks[-1].cpu()
             cm += confusion_matrix_torch(m, gt).cpu()

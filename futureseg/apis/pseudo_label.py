@@ -53,6 +53,13 @@ def segment_tensors(model, frames, batch_size=22):
     return torch.stack(out)
 
 
+def segment_last_predicted_frames(model, samples):
+    """(B, H, W) uint8 masks of the last of each sample's ``pred_frames`` (a frame
+    predictor's output, 0-255), by an mmseg segmenter: predict, then segment."""
+    last = torch.stack([s.pred_frames[-1] for s in samples]).round().clamp(0, 255)
+    return segment_tensors(model, last.to(next(model.parameters()).device))
+
+
 def segment_frames(model, frames, batch_size=22):
     """(N, H, W, 3) uint8 RGB frames -> (N, H, W) uint8 class ids with an mmseg segmenter."""
     tensors = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)

@@ -24,9 +24,10 @@ import time
 
 import numpy as np
 
-from futureseg.datasets.synthetic import GENERATOR_VERSION
+from futureseg.datasets.synthetic import GENERATOR_VERSION, is_external_root
 from futureseg.registry import RECIPE_STAGES
 from futureseg.utils.io import write_json_atomic
+from futureseg.utils.machine import hardware_summary, machine_info
 
 STATE_FILE = 'recipe_state.json'
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -164,13 +165,21 @@ class GenerateData(RecipeStage):
     Config keys: splits (dict split -> videos, e.g. ``dict(train=300, val=100)``), width,
     height, seed (0), workers (processes; default the CPU count), extra (list of more
     tools/generate_dataset.py arguments). Every later stage depends on it, and a new generator
-    version reruns it (the generator then refuses a root made by another version)."""
+    version reruns it (the generator then refuses a root made by another version). A root of
+    course-layout videos the generator did not make (the course data) is used as it is."""
 
     def fingerprint(self, data_root=''):
         return super().fingerprint(data_root) + f'-g{GENERATOR_VERSION}'
 
     def run(self, ctx):
         c = self.cfg
+        if is_external_root(ctx.data_root):  # e.g. the course data: used as it is
+            print(f'[recipe] {self.name}: {ctx.data_root} holds course-layout videos that the '
+                  'generator did not make (no generator.json, no scene.json): generation '
+                  'skipped (tools/check_dataset.py checks them)', flush=True)
+            return dict(main='data_root', data_root=ctx.data_root, external=True,
+                        files=[osp.join(ctx.data_root, s) for s in c['splits']
+                               if osp.isdir(osp.join(ctx.data_root, s))])
         args = ['tools/generate_dataset.py', ctx.data_root, '--seed', c.get('seed', 0),
                 '--workers', c.get('workers') or os.cpu_count()]
         for split, n in c['splits'].items():
@@ -227,7 +236,9 @@ class TrainModel(RecipeStage):
         params = int(sum(v.numel() for v in _load_checkpoint(ckpt)['state_dict'].values()
                          if v.is_floating_point()))
         return dict(main='checkpoint', checkpoint=ckpt, config=config, work_dir=wd,
-                    best_score=score, params=params, files=[ckpt, config])
+                    best_score=score, params=params, files=[ckpt, config],
+                    source_config=c['config'],
+                    hardware=hardware_summary(machine_info(gpus=c.get('gpus', 1))))
 
 
 def _load_checkpoint(path):
@@ -368,8 +379,9 @@ class TestModel(RecipeStage):
     config's ``model``, e.g. ``postprocessors=[...]``), cfg_options (dict, resolved), set_data_root
     (True), rows (dict metric key -> table row; default ``{'future/jaccard': name}``; keys
     of the ``stages/...`` post-processing table work too: ``stages/raw``,
-    ``stages/NewObjectSuppression``).
-    Outputs: metrics (JSON path; main), scores."""
+    ``stages/NewObjectSuppression``), tta (False: test-time augmentation, ``tools/test.py
+    --tta``).
+    Outputs: metrics (JSON path; main), scores, model (stage), config and checkpoint tested."""
     depends_keys = ('model',)
 
     def run(self, ctx):
@@ -384,7 +396,7 @@ class TestModel(RecipeStage):
         wd = ctx.stage_dir(self.name)
         metrics_path = osp.join(wd, 'metrics.json')
         args = ['tools/test.py', config, model['checkpoint'], '--work-dir', wd,
-                '--metrics-out', metrics_path]
+                '--metrics-out', metrics_path] + (['--tta'] if self.cfg.get('tta') else [])
         if options:
             args += ['--cfg-options'] + [f'{k}={_option(v)}' for k, v in options.items()]
         ctx.run_tool(self.name, args, 'test.log')
@@ -402,11 +414,16 @@ class TestModel(RecipeStage):
             row['params'] = model.get('params')
             row['train_s'] = ctx.state.get(self.cfg['model'], {}).get('seconds')
             scores[label] = row
-        return dict(main='metrics', metrics=metrics_path, scores=scores, files=[metrics_path])
+        return dict(main='metrics', metrics=metrics_path, scores=scores, files=[metrics_path],
+                    model=self.cfg['model'], config=config, checkpoint=model['checkpoint'],
+                    tta=bool(self.cfg.get('tta')))
 
     def _derived_config(self, ctx, base, overrides):
-        """A config file inheriting ``base`` with ``model`` updated (e.g. post-processors)."""
-        path = osp.join(ctx.stage_dir(self.name), 'test_config.py')
+        """A config file inheriting ``base`` with ``model`` updated (e.g. post-processors).
+        In a sub-folder: tools/test.py dumps the config it ran (with --tta: the TTA-wrapped
+        model) into the stage dir under the same name, and inference wants this one."""
+        path = osp.join(ctx.stage_dir(self.name), 'config', 'test_config.py')
+        os.makedirs(osp.dirname(path), exist_ok=True)
         with open(path + '.tmp', 'w') as f:
             f.write(f'# written by the recipe stage {self.name!r}\n'
                     f'_base_ = [{osp.abspath(base)!r}]\nmodel = {overrides!r}\n')
@@ -503,8 +520,9 @@ class RecipeRunner:
             write_json_atomic(self.state_path, self.state)
             t0 = time.time()
             outputs = stage.run(self.ctx)
-            self.state[stage.name] = dict(status='done', fingerprint=fingerprint,
-                                          outputs=outputs, seconds=round(time.time() - t0, 1))
+            self.state[stage.name] = dict(status='done', type=type(stage).__name__,
+                                          fingerprint=fingerprint, outputs=outputs,
+                                          seconds=round(time.time() - t0, 1))
             write_json_atomic(self.state_path, self.state)
             rerun.add(stage.name)
             self._log(f'{stage.name}: done in {time.time() - t0:.0f} s')
@@ -549,3 +567,80 @@ class RecipeRunner:
                          f"{fmt(r.get('new_iou'))} | {'-' if secs is None else f'{secs:.0f} s'} | "
                          f"{'-' if params is None else f'{params / 1e6:.3f} M'} |")
         return '\n'.join(lines)
+
+
+# -- reading a finished recipe's work dir (inference, model zoo) ----------------------------
+def read_recipe_state(work_dir):
+    """A recipe work dir's ``recipe_state.json``; FileNotFoundError naming it if absent."""
+    path = osp.join(work_dir, STATE_FILE)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{work_dir} is not a recipe work dir (no {STATE_FILE})')
+    return _read_json(path)
+
+
+def stage_type(work_dir, name, entry):
+    """'TrainModel', 'TestModel', ... of a finished stage (older states do not record it:
+    then told from its outputs)."""
+    if entry.get('type'):
+        return entry['type']
+    out = entry.get('outputs', {})
+    if 'checkpoint' in out and 'config' in out:
+        return 'TrainModel'
+    if osp.isfile(osp.join(work_dir, name, 'test.log')):
+        return 'TestModel'
+    return 'other'
+
+
+def tested_model(work_dir, name, entry):
+    """(config, checkpoint, model stage) a TestModel stage tested. Older states do not record
+    them; they are then read from the stage's command line in its test.log."""
+    out = entry.get('outputs', {})
+    if out.get('config') and out.get('checkpoint'):
+        return out['config'], out['checkpoint'], out.get('model')
+    with open(osp.join(work_dir, name, 'test.log')) as f:
+        for line in f:
+            if line.startswith('$ ') and 'tools/test.py' in line:
+                words = line.split()
+                k = next(i for i, w in enumerate(words) if w.endswith('tools/test.py'))
+                return words[k + 1], words[k + 2], None
+    raise RecipeError(f'stage {name!r}: no tools/test.py command in {work_dir}/{name}/test.log')
+
+
+def is_segmenter_config(config):
+    """True for a frame segmenter's config (mmsegmentation's EncoderDecoder)."""
+    from mmengine.config import Config
+    return str(Config.fromfile(config).model.get('type', '')).split('.')[-1] == 'EncoderDecoder'
+
+
+def recipe_model(work_dir, stage=None):
+    """The model a recipe run ends with, for inference: dict(stage, config, checkpoint,
+    segmenter=dict(config, checkpoint) or None).
+
+    Args:
+        work_dir (str): the recipe's work dir (holding recipe_state.json).
+        stage (str, optional): a TestModel stage (its config, post-processors included) or a
+            TrainModel stage. Default: the last TestModel stage that finished.
+    """
+    state = read_recipe_state(work_dir)
+    done = {n: e for n, e in state.items() if e.get('status') == 'done'}
+    kinds = {n: stage_type(work_dir, n, e) for n, e in done.items()}
+    trained = [n for n in done if kinds[n] == 'TrainModel']
+    segmenters = [n for n in trained if is_segmenter_config(done[n]['outputs']['config'])]
+    if stage is None:
+        tests = [n for n in done if kinds[n] == 'TestModel']
+        if not tests:
+            raise RecipeError(f'{work_dir}: no finished TestModel stage; name one with stage=')
+        stage = tests[-1]
+    if stage not in done:
+        raise RecipeError(f'{work_dir}: no finished stage {stage!r} (finished: {sorted(done)})')
+    if kinds[stage] == 'TestModel':
+        config, checkpoint, _ = tested_model(work_dir, stage, done[stage])
+    elif kinds[stage] == 'TrainModel':
+        config, checkpoint = done[stage]['outputs']['config'], done[stage]['outputs']['checkpoint']
+    else:
+        raise RecipeError(f'stage {stage!r} is a {kinds[stage]}, not a model (TrainModel / TestModel)')
+    seg = None
+    if segmenters:
+        out = done['segmenter' if 'segmenter' in segmenters else segmenters[0]]['outputs']
+        seg = dict(config=out['config'], checkpoint=out['checkpoint'])
+    return dict(stage=stage, config=config, checkpoint=checkpoint, segmenter=seg)

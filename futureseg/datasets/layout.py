@@ -45,27 +45,58 @@ def load_frame(path):
         raise DataError(f'corrupt or unreadable image {path}: {err}') from err
 
 
-def sanitize_mask(mask, path, num_frames=None, size=None):
-    """Checks a mask array and maps class ids >= 49 (rare in the course data) to ignore (255)."""
+def mask_problems(mask, path, num_frames=None, size=None) -> list:
+    """Every problem of a mask array, as ``[(kind, message)]`` (empty when it is usable).
+
+    Kinds: 'mask shape' (not (num_frames, H, W)), 'mask dtype' (not integer), 'mask range'
+    (negative ids) and 'ids >= 49' (read as ignore, 255; rare in the course data). The
+    loaders raise on the first three (``sanitize_mask``); ``tools/check_dataset.py`` lists
+    all four.
+
+    Args:
+        mask (np.ndarray): the array as stored.
+        path (str): its file, named in the messages.
+        num_frames (int, optional): expected frame count. Default None (any).
+        size (tuple, optional): expected (H, W). Default None (any).
+    """
+    problems = []
     if mask.ndim != 3 or (num_frames is not None and mask.shape[0] != num_frames) or (
             size is not None and tuple(mask.shape[1:]) != tuple(size)):
         want = f'({num_frames}, {size[0]}, {size[1]})' if size and num_frames else '(T, H, W)'
-        raise DataError(f'mask {path} has shape {mask.shape}, expected {want}')
+        problems.append(('mask shape', f'mask {path} has shape {mask.shape}, expected {want}'))
     if not (np.issubdtype(mask.dtype, np.integer) or mask.dtype == bool):
-        raise DataError(f'mask {path} has dtype {mask.dtype}, expected an integer type')
+        problems.append(('mask dtype', f'mask {path} has dtype {mask.dtype}, expected an integer type'))
+        return problems  # the range checks below need integers
     if mask.size and mask.min() < 0:
-        raise DataError(f'mask {path} has negative class ids (min {mask.min()})')
+        problems.append(('mask range', f'mask {path} has negative class ids (min {mask.min()})'))
+    high = int((mask >= NUM_CLASSES).sum()) if mask.size else 0
+    if high:
+        problems.append(('ids >= 49', f'mask {path} has {high} pixels with class ids >= '
+                         f'{NUM_CLASSES} (max {mask.max()}; read as ignore, {IGNORE_INDEX})'))
+    return problems
+
+
+def sanitize_mask(mask, path, num_frames=None, size=None):
+    """Checks a mask array and maps class ids >= 49 (rare in the course data) to ignore (255)."""
+    for kind, message in mask_problems(mask, path, num_frames, size):
+        if kind != 'ids >= 49':
+            raise DataError(message)
     out = mask.astype(np.uint8) if mask.max(initial=0) <= 255 else np.minimum(mask, 255).astype(np.uint8)
     out[(mask >= NUM_CLASSES)] = IGNORE_INDEX
     return out
 
 
-def load_mask(path, num_frames=None, size=None):
-    """(T, H, W) uint8 mask with out-of-range ids as 255."""
+def read_mask_array(path, mmap_mode=None):
+    """The array stored in a mask.npy, unchecked; DataError when missing or unreadable.
+    ``mmap_mode='r'`` maps it instead of reading it (only the frames used get read)."""
     if not osp.isfile(path):
         raise DataError(f'missing mask: {path}')
     try:
-        mask = np.load(path, allow_pickle=False)
+        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
     except (OSError, ValueError) as err:
         raise DataError(f'corrupt or unreadable mask {path}: {err}') from err
-    return sanitize_mask(mask, path, num_frames, size)
+
+
+def load_mask(path, num_frames=None, size=None):
+    """(T, H, W) uint8 mask with out-of-range ids as 255."""
+    return sanitize_mask(read_mask_array(path), path, num_frames, size)

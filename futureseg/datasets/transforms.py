@@ -16,7 +16,7 @@ from mmengine.structures import BaseDataElement
 
 from futureseg.registry import TRANSFORMS
 from .frame_cache import FrameCache
-from .layout import DataError, load_frame, sanitize_mask
+from .layout import DataError, load_frame, read_mask_array, sanitize_mask
 
 FRAME_KEYS = ('input_frames', 'target_frames')
 MASK_KEYS = ('gt_masks', 'input_masks', 'context_masks')
@@ -56,12 +56,7 @@ def read_masks(results, indices, frame_size=None, path_key='mask_path'):
     if path_key == 'mask_path' and cache is not None and results.get('cache_has_masks'):
         return np.ascontiguousarray(cache.masks[results['cache_index'], indices])
     path = results[path_key]
-    if not osp.isfile(path):
-        raise DataError(f'missing mask: {path}')
-    try:
-        mask = np.load(path, mmap_mode='r', allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise DataError(f'corrupt or unreadable mask {path}: {err}') from err
+    mask = read_mask_array(path, mmap_mode='r')
     num_frames = results.get('num_frames') if path_key == 'mask_path' else None
     if path_key != 'mask_path' and mask.ndim == 3 and mask.shape[0] <= max(indices):
         raise DataError(f'mask {path} has {mask.shape[0]} frames, frame {max(indices) + 1} is needed')
@@ -111,7 +106,10 @@ class LoadVideo(BaseTransform):
                             else 'mask_path' in results)
 
         frame_ids = inputs + (targets if load_rgb else [])
-        frames = read_frames(results, frame_ids)
+        if 'input_frames' in results and not load_rgb:  # frames given as an array (inference)
+            frames = np.ascontiguousarray(np.asarray(results['input_frames'])[inputs])
+        else:
+            frames = read_frames(results, frame_ids)
         results['input_frames'] = frames[:len(inputs)]
         if load_rgb:
             results['target_frames'] = frames[len(inputs):]
@@ -224,8 +222,8 @@ class VideoDataSample(BaseDataElement):
 class PackVideoInputs(BaseTransform):
     """Packs ``inputs`` (Ti, 3, H, W) uint8 and a ``VideoDataSample``."""
 
-    META_KEYS = ('video_id', 'video_dir', 'split', 'input_frame_ids', 'target_frame_ids',
-                 'ori_shape', 'img_shape', 'flip', 'context_source')
+    META_KEYS = ('video_id', 'video_dir', 'video_name', 'split', 'input_frame_ids',
+                 'target_frame_ids', 'ori_shape', 'img_shape', 'flip', 'context_source')
 
     def transform(self, results):
         sample = VideoDataSample(metainfo={k: results[k] for k in self.META_KEYS if k in results})

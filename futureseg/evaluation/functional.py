@@ -44,24 +44,35 @@ def jaccard_index(confusion):
     return float(np.nanmean(iou)) if np.isfinite(iou).any() else float('nan')
 
 
+def attribute_confusions(confusion) -> dict:
+    """Shape (3 x 3), material (2 x 2) and colour (8 x 8) confusion matrices (rows target,
+    columns prediction) on the object pixels found: the pixels where both the target and the
+    prediction are an object (any class 1..48), from a (49, 49) confusion matrix."""
+    objects = np.asarray(confusion, dtype=np.float64)[1:NUM_CLASSES, 1:NUM_CLASSES]
+    attrs = np.array([attributes(c) for c in range(1, NUM_CLASSES)])
+    out = {}
+    for k, (name, values) in enumerate((('shape', SHAPES), ('material', MATERIALS), ('color', COLORS))):
+        code = np.array([values.index(a) for a in attrs[:, k]])
+        onehot = np.eye(len(values))[code]  # (48, n): class -> its value of the attribute
+        out[name] = onehot.T @ objects @ onehot
+    return out
+
+
 def attribute_accuracy(confusion) -> dict:
     """How well a segmenter names the objects it finds, from a (49, 49) confusion matrix.
 
     Returns dict(shape_acc, material_acc, color_acc): on the pixels where both the target and
     the prediction are an object (any class 1..48), the share whose predicted class has the
-    true shape / material / colour; and object_iou: IoU of "any object" vs background. A
-    segmenter that cannot see the material scores material_acc near 0.5 (chance).
+    true shape / material / colour (the trace of ``attribute_confusions``); and object_iou:
+    IoU of "any object" vs background. A segmenter that cannot see the material scores
+    material_acc near 0.5 (chance).
     """
     full = np.asarray(confusion, dtype=np.float64)
-    objects = full[1:NUM_CLASSES, 1:NUM_CLASSES]
-    found = objects.sum()
-    attrs = np.array([attributes(c) for c in range(1, NUM_CLASSES)])
     out = {}
-    for k, (name, values) in enumerate((('shape', SHAPES), ('material', MATERIALS), ('color', COLORS))):
-        code = np.array([values.index(a) for a in attrs[:, k]])
-        same = code[:, None] == code[None, :]
-        out[f'{name}_acc'] = float(objects[same].sum() / found) if found else float('nan')
-    inter = objects.sum()
+    for name, cm in attribute_confusions(full).items():
+        found = cm.sum()
+        out[f'{name}_acc'] = float(np.trace(cm) / found) if found else float('nan')
+    inter = full[1:NUM_CLASSES, 1:NUM_CLASSES].sum()
     union = full[1:NUM_CLASSES].sum() + full[:, 1:NUM_CLASSES].sum() - inter
     out['object_iou'] = float(inter / union) if union else float('nan')
     return out

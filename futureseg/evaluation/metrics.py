@@ -1,4 +1,5 @@
 """Metrics (METRICS registry): the competition Jaccard and frame-prediction quality."""
+import re
 from typing import Optional, Sequence
 
 import numpy as np
@@ -76,15 +77,19 @@ class FutureSegJaccard(BaseMetric):
         attributes (bool): also report shape_acc, material_acc, color_acc and object_iou.
             Default True.
         print_table (bool): log the per-class IoU table. Default True.
+        confusion_file (str, optional): also save the split's (num_classes, num_classes)
+            confusion matrix (rows target, columns prediction) to this ``.npy`` file
+            (``tools/analysis_tools/confusion_matrix.py`` draws it). Default None.
         prefix (str, optional): metric name prefix. Default 'future'.
     """
     default_prefix = 'future'
 
     def __init__(self, pred_key='pred_masks', gt_key='gt_masks', frame: Optional[int] = -1,
                  num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX, attributes=True, print_table=True,
-                 collect_device='cpu', prefix=None):
+                 confusion_file: Optional[str] = None, collect_device='cpu', prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.pred_key, self.gt_key, self.frame = pred_key, gt_key, frame
+        self.confusion_file = confusion_file
         self.num_classes, self.ignore_index, self.print_table = num_classes, ignore_index, print_table
         self.attributes = attributes
 
@@ -114,6 +119,12 @@ class FutureSegJaccard(BaseMetric):
         if not results:
             return {}
         cm = np.sum([r['cm'] for r in results], axis=0)
+        if self.confusion_file:
+            import os
+            os.makedirs(os.path.dirname(os.path.abspath(self.confusion_file)), exist_ok=True)
+            tmp = f'{self.confusion_file}.{os.getpid()}.tmp.npy'
+            np.save(tmp, cm)
+            os.replace(tmp, self.confusion_file)
         metrics = dict(jaccard=jaccard_index(cm), pixel_acc=float(np.trace(cm) / max(cm.sum(), 1)))
         if self.attributes and self.num_classes == NUM_CLASSES:
             metrics.update(attribute_accuracy(cm))
@@ -239,11 +250,72 @@ class PostprocessingTable(BaseMetric):
         return scores
 
 
+def save_submission(masks, path):
+    """Write the competition submission (a uint8 tensor (N, H, W) in numeric video order)
+    through a temporary file and a rename."""
+    import os
+    import os.path as osp
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    tmp = f'{path}.{os.getpid()}.tmp'
+    torch.save(torch.as_tensor(masks).to(torch.uint8).cpu(), tmp)
+    os.replace(tmp, path)
+
+
+def mask_rle(mask):
+    """Row-major run-length code of a (H, W) class-id mask: ``[[class, length], ...]``."""
+    flat = np.asarray(mask).ravel()
+    if not flat.size:
+        return []
+    starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
+    lengths = np.diff(np.r_[starts, flat.size])
+    return [[int(flat[s]), int(n)] for s, n in zip(starts, lengths)]
+
+
+def decode_mask_rle(rle, shape):
+    """Inverse of ``mask_rle``: (H, W) uint8 mask."""
+    values = np.repeat([v for v, _ in rle], [n for _, n in rle]).astype(np.uint8)
+    if values.size != int(np.prod(shape)):
+        raise ValueError(f'the run lengths cover {values.size} pixels, shape {tuple(shape)} has '
+                         f'{int(np.prod(shape))}')
+    return values.reshape(shape)
+
+
+_FRAME_PATH = re.compile(r'video_(\d+)[/\\]image_(\d+)\.png$')
+
+
+def prediction_of(sample):
+    """(key, mask) of one predicted sample: a future predictor's ``(video_id,)`` and its
+    (H, W) mask of the last frame, or a frame segmenter's ``(video_id, frame_index)`` and its
+    (H, W) mask of that frame (read from mmseg's ``img_path``)."""
+    if 'pred_masks' in sample:
+        return (int(sample['video_id']), ), sample['pred_masks'][-1]
+    if 'pred_sem_seg' in sample:
+        pred = sample['pred_sem_seg']
+        pred = pred['data'] if isinstance(pred, dict) else pred.data
+        m = _FRAME_PATH.search(str(sample.get('img_path', '')))
+        if m is None:
+            raise KeyError(f"a segmenter's prediction without a course-layout img_path "
+                           f"(video_N/image_k.png): {sample.get('img_path')!r}")
+        return (int(m.group(1)), int(m.group(2))), pred[0]
+    raise KeyError(f'a sample without pred_masks or pred_sem_seg (keys {sorted(sample)})')
+
+
 @METRICS.register_module()
 class SubmissionWriter(BaseMetric):
-    """Writes the competition submission: one uint8 tensor (N, H, W) of the predicted class
-    ids of frame 22, in numeric video order, to ``out_file`` (written atomically); with
-    ``png_dir`` also one PNG mask per video (``video_<N>.png``)."""
+    """Writes the predictions of a test run.
+
+    A future predictor's: the predicted class ids of frame 22 per video, in numeric video
+    order; a frame segmenter's: the class ids of every frame, in (video, frame) order.
+
+    Args:
+        out_file (str, optional): ``.pt`` / ``.pth``: one uint8 tensor, (N, H, W) (the
+            competition submission), or (N, T, H, W) for a segmenter; ``.json``: JSON, one
+            entry per video (per frame for a segmenter) with its ids, shape, pixels per class
+            and the mask run-length coded (``mask_rle``; ``decode_mask_rle`` reads it).
+            Written through a temporary file and a rename.
+        png_dir (str, optional): one PNG mask per video (``video_<N>.png``; a segmenter's
+            ``video_<N>_<k>.png``), pixel values = class ids.
+    """
     default_prefix = 'submission'
 
     def __init__(self, out_file=None, png_dir=None, collect_device='cpu', prefix=None):
@@ -255,27 +327,43 @@ class SubmissionWriter(BaseMetric):
     def process(self, data_batch, data_samples):
         for s in data_samples:
             s = s.to_dict() if hasattr(s, 'to_dict') else s
-            self.results.append((int(s['video_id']), s['pred_masks'][-1].to(torch.uint8).cpu()))
+            key, mask = prediction_of(s)
+            self.results.append((key, mask.to(torch.uint8).cpu()))
 
     def compute_metrics(self, results):
         import os
         import os.path as osp
         results = sorted(results, key=lambda r: r[0])
-        ids = [r[0] for r in results]
-        if len(set(ids)) != len(ids):
+        keys = [r[0] for r in results]
+        if len(set(keys)) != len(keys):
             raise RuntimeError('duplicate video ids in the predictions (a sampler padded the split?)')
         masks = torch.stack([r[1] for r in results])
-        if self.out_file:
-            os.makedirs(osp.dirname(osp.abspath(self.out_file)), exist_ok=True)
-            tmp = self.out_file + '.tmp'
-            torch.save(masks, tmp)
-            os.replace(tmp, self.out_file)
-            MMLogger.get_current_instance().info(
-                f'submission: {tuple(masks.shape)} {masks.dtype} for videos {ids[0]}..{ids[-1]} '
-                f'-> {self.out_file}')
+        logger = MMLogger.get_current_instance()
+        if self.out_file and self.out_file.endswith('.json'):
+            from futureseg.utils import write_json_atomic
+            entries = []
+            for key, m in zip(keys, masks.numpy()):
+                ids, counts = np.unique(m, return_counts=True)
+                entry = dict(video_id=key[0], shape=list(m.shape), rle=mask_rle(m),
+                             pixels={str(int(c)): int(n) for c, n in zip(ids, counts)})
+                if len(key) > 1:
+                    entry['frame_index'] = key[1]
+                entries.append(entry)
+            write_json_atomic(self.out_file, dict(
+                format='futureseg predictions', frame='last' if len(keys[0]) == 1 else 'every',
+                rle='row-major [[class id, run length], ...]', predictions=entries), indent=None)
+            logger.info(f'predictions of {len(keys)} masks as JSON -> {self.out_file}')
+        elif self.out_file:
+            if len(keys[0]) > 1:  # a segmenter: (N, T, H, W), videos in order, frames in order
+                videos = sorted({k[0] for k in keys})
+                masks = masks.reshape(len(videos), -1, *masks.shape[1:])
+            save_submission(masks, self.out_file)
+            logger.info(f'submission: {tuple(masks.shape)} {masks.dtype} for videos '
+                        f'{keys[0][0]}..{keys[-1][0]} -> {self.out_file}')
         if self.png_dir:
             from PIL import Image
             os.makedirs(self.png_dir, exist_ok=True)
-            for vid, m in zip(ids, masks):
-                Image.fromarray(m.numpy()).save(osp.join(self.png_dir, f'video_{vid}.png'))
-        return dict(videos=len(ids))
+            for key, m in results:
+                name = '_'.join(str(k) for k in key)
+                Image.fromarray(m.numpy()).save(osp.join(self.png_dir, f'video_{name}.png'))
+        return dict(videos=len({k[0] for k in keys}))

@@ -93,3 +93,33 @@ def init_cpu_distributed(launcher, cfg):
     wrapper.update(cfg.get('model_wrapper_cfg') or {})
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
+
+
+def enable_tta(cfg):
+    """``tools/test.py --tta``: the config's ``tta_pipeline`` feeds the test set and its
+    ``tta_model`` wraps the model (as mmsegmentation's tools/test.py does)."""
+    missing = [k for k in ('tta_model', 'tta_pipeline') if k not in cfg]
+    if missing:
+        raise ValueError(f'--tta needs {" and ".join(missing)} in the config; {cfg.filename} has '
+                         'none (see configs/_base_/datasets/synthetic_future_seg.py)')
+    dataset = cfg.test_dataloader.dataset
+    while 'pipeline' not in dataset and isinstance(dataset.get('dataset'), dict):
+        dataset = dataset.dataset  # through RepeatDataset-style wrappers
+    dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+
+
+def display_problem():
+    """Why windows cannot be shown here (``--show``), or None where they can: a display
+    (DISPLAY / WAYLAND_DISPLAY on Linux) and an interactive matplotlib backend, which
+    MMEngine's Visualizer.show draws with."""
+    import sys
+    if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY')
+                                                 or os.environ.get('WAYLAND_DISPLAY')):
+        return 'no display (DISPLAY is not set: a headless machine or an ssh session without -X)'
+    import matplotlib
+    backend = matplotlib.get_backend().lower()
+    if backend in ('agg', 'pdf', 'ps', 'svg', 'cairo', 'template') or 'inline' in backend:
+        return f'matplotlib has the non-interactive backend {backend!r} (set MPLBACKEND, e.g. TkAgg)'
+    return None

@@ -27,12 +27,14 @@ def _titled(image, title, height=14):
 
 def video_panel(frame_1, frame_11, frame_22=None, gt_mask=None, preds=None, overlay_on=None):
     """One row of titled tiles (uint8 RGB). ``preds``: dict title -> (H, W) mask; masks are
-    drawn in the class palette over ``overlay_on`` (an RGB frame) if given, else on black."""
+    drawn in the class palette over ``overlay_on`` (an RGB frame) if given, else on black.
+    Without a true frame 22 and mask (inference) their tiles are left out."""
     h, w = _np(frame_1).shape[:2]
     tiles = [_titled(_np(frame_1).astype(np.uint8), 'frame 1'),
              _titled(_np(frame_11).astype(np.uint8), 'frame 11')]
-    tiles.append(_titled(_np(frame_22).astype(np.uint8) if frame_22 is not None
-                         else np.full((h, w, 3), 64, np.uint8), 'true frame 22'))
+    if frame_22 is not None or gt_mask is not None:
+        tiles.append(_titled(_np(frame_22).astype(np.uint8) if frame_22 is not None
+                             else np.full((h, w, 3), 64, np.uint8), 'true frame 22'))
 
     def draw(mask):
         mask = _np(mask)
@@ -41,7 +43,12 @@ def video_panel(frame_1, frame_11, frame_22=None, gt_mask=None, preds=None, over
         tiles.append(_titled(draw(gt_mask), 'true mask 22'))
     for title, mask in (preds or {}).items():
         tiles.append(_titled(draw(mask), title))
-    sep = np.full((tiles[0].shape[0], 2, 3), 255, np.uint8)
+    return tile_row(tiles)
+
+
+def tile_row(tiles, gap=2):
+    """Tiles of one height side by side, ``gap`` white pixels apart (uint8 RGB)."""
+    sep = np.full((tiles[0].shape[0], gap, 3), 255, np.uint8)
     row = [tiles[0]]
     for t in tiles[1:]:
         row += [sep, t]
@@ -60,7 +67,8 @@ class FutureSegVisualizer(Visualizer):
     from ``video_dir`` when it is on disk), the true mask of frame 22 and the predicted masks
     of frame 22 before and after each post-processor (``pred_stages``, else ``pred_masks``).
     Config keys: as MMEngine's Visualizer (name, vis_backends, save_dir), plus
-    overlay (bool): masks over the true frame 22 instead of on black (default False).
+    overlay (bool): masks over the true frame 22 (over frame 11 where there is none, as in
+    inference) instead of on black (default False).
     """
 
     def __init__(self, name='visualizer', overlay=False, **kwargs):
@@ -86,8 +94,12 @@ class FutureSegVisualizer(Visualizer):
                 preds[_STAGE_TITLES.get(key, key)] = mask
         elif 'pred_masks' in data_sample:
             preds['predicted 22'] = data_sample.pred_masks[-1]
+        # over the true frame 22 where there is one, else (inference) over frame 11
+        if frame_22 is None and self.overlay:
+            preds = {f'{k} on 11': v for k, v in preds.items()}
         return video_panel(frames[0], frames[-1], frame_22, gt, preds,
-                           overlay_on=frame_22 if self.overlay and frame_22 is not None else None)
+                           overlay_on=(frame_22 if frame_22 is not None else frames[-1])
+                           if self.overlay else None)
 
     def add_datasample(self, name, image, data_sample=None, draw_gt=True, draw_pred=True,
                        show=False, wait_time=0, out_file=None, step=0):

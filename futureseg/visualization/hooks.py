@@ -14,12 +14,16 @@ class FutureSegVisualizationHook(Hook):
 
     Config keys: draw (False; tools/test.py --show-dir turns it on), interval (1), show_dir
     (PNG folder, relative to the work dir's timestamp folder unless absolute; without it the
-    panels go to the visualizer's backends), draw_val (False), max_videos (None = all).
+    panels go to the visualizer's backends), draw_val (False), max_videos (None = all),
+    show (False: also show each panel in a window, tools/test.py --show), wait_time (seconds
+    a shown panel stays, 0 = until a key is pressed).
     """
     priority = 'NORMAL'
 
-    def __init__(self, draw=False, interval=1, show_dir=None, draw_val=False, max_videos=None):
+    def __init__(self, draw=False, interval=1, show_dir=None, draw_val=False, max_videos=None,
+                 show=False, wait_time=0.):
         self.draw, self.interval, self.show_dir = draw, interval, show_dir
+        self.show, self.wait_time = show, wait_time
         self.draw_val, self.max_videos = draw_val, max_videos
         self._count = 0
 
@@ -33,7 +37,10 @@ class FutureSegVisualizationHook(Hook):
         if self.show_dir:
             out_dir = self.show_dir if osp.isabs(self.show_dir) else osp.join(runner.log_dir, self.show_dir)
             os.makedirs(out_dir, exist_ok=True)
-        for inputs, sample in zip(data_batch['inputs'], outputs):
+        views = data_batch['inputs']
+        if views and isinstance(views[0], (list, tuple)):  # test-time augmentation: the plain view
+            views = views[0]
+        for inputs, sample in zip(views, outputs):
             if self.max_videos is not None and self._count >= self.max_videos:
                 return
             self._count += 1
@@ -44,7 +51,7 @@ class FutureSegVisualizationHook(Hook):
             # runner.iter would build the train loop (and its data) in a test-only run
             step = runner.iter if tag == 'val' else self._count
             visualizer.add_datasample(f'{tag}_video_{vid}', inputs, sample, out_file=out_file,
-                                      step=step)
+                                      step=step, show=self.show, wait_time=self.wait_time)
 
     def before_test(self, runner):
         self._count = 0

@@ -20,3 +20,14 @@ def overlay(image, mask, alpha=0.6):
     obj = (np.asarray(mask) > 0)[..., None]
     out = np.where(obj, (1 - alpha) * image + alpha * color, image)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def save_mask_png(mask, path, palette=True):
+    """Write a (H, W) class-id mask as a PNG whose pixel values are the class ids: with
+    ``palette`` an indexed PNG that viewers show in the class palette, else 8-bit grey."""
+    from PIL import Image
+    image = Image.fromarray(np.asarray(mask, np.uint8), mode='L')
+    if palette:
+        image = image.convert('P')
+        image.putpalette(_LUT.ravel().tolist())
+    image.save(path)

@@ -1,14 +1,12 @@
 """What the benchmark scripts share (importable: each script's folder is on sys.path)."""
 import argparse
-import os
-import platform
 import time
 
-import torch
 
 from futureseg.datasets import build_frame_cache
 from futureseg.datasets.frame_cache import FrameCache
 from futureseg.datasets.layout import list_videos
+from futureseg.utils.machine import machine_info  # noqa: F401  (the benchmarks' import)
 
 
 def parse_size(text):
@@ -37,20 +35,6 @@ def set_width(model, width):
     model['translator'].update(hid_T=w['hid_T'], N_T=w['N_T'])
     model.pop('pretrained', None)
     return model
-
-
-def machine_info(**extra):
-    """What the figures were measured on, for each benchmark's JSON: cores, CPU, Python, torch
-    and its threads, the GPU if any, the load when the run started; plus ``extra``."""
-    info = dict(cpus=os.cpu_count(), cpus_usable=len(os.sched_getaffinity(0)),
-                cpu=platform.processor() or platform.machine(), machine=platform.machine(),
-                platform=platform.platform(), python=platform.python_version(),
-                torch=torch.__version__, threads=torch.get_num_threads(),
-                cuda=torch.cuda.is_available(), loadavg_1m_start=round(os.getloadavg()[0], 2))
-    if info['cuda']:
-        info['gpu'] = torch.cuda.get_device_name()
-    info.update(extra)
-    return info
 
 
 def ensure_cache(split_dir):

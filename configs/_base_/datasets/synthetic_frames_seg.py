@@ -27,3 +27,13 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='FutureSegJaccard', pred_key='pred_sem_seg', gt_key='gt_sem_seg',
                      frame=None, prefix='seg')
 test_evaluator = val_evaluator
+# tools/test.py --tta: mmsegmentation's SegTTAModel, each frame as is and flipped, the class
+# probabilities averaged
+tta_model = dict(type='mmseg.SegTTAModel')
+tta_pipeline = [
+    dict(type='LoadFrameAndMask'),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='mmseg.RandomFlip', prob=0., direction='horizontal'),
+         dict(type='mmseg.RandomFlip', prob=1., direction='horizontal')],
+        [dict(type='mmseg.PackSegInputs')]]),
+]

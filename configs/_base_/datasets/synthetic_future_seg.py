@@ -34,3 +34,12 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='FutureSegJaccard')
 # the score before/after each post-processor beside the copy-frame-11 baselines
 test_evaluator = [dict(type='FutureSegJaccard'), dict(type='PostprocessingTable')]
+# tools/test.py --tta: every video as is and flipped horizontally (all frames and masks), the
+# class probabilities averaged (flipped back), then the post-processors
+tta_model = dict(type='FutureSegTTAModel')
+tta_pipeline = [
+    dict(type='LoadVideo', load_input_masks='auto'),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='RandomVideoFlip', prob=0.), dict(type='RandomVideoFlip', prob=1.)],
+        [dict(type='PackVideoInputs')]]),
+]

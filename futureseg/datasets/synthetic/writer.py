@@ -66,6 +66,25 @@ def _write_json(path, obj):
         json.dump(obj, f, indent=1, sort_keys=True)
 
 
+def is_external_root(root: str) -> bool:
+    """True where ``root`` holds course-layout videos that this generator did not make: no
+    ROOT/generator.json and no scene.json in the first video of any split (the course's own
+    data, or a conversion of it). Recipes then use the videos as they are."""
+    if osp.isfile(osp.join(root, GENERATOR_FILE)):
+        return False
+    found = False
+    for split in SPLITS:
+        split_dir = osp.join(root, split)
+        if not osp.isdir(split_dir):
+            continue
+        videos = [n for n in os.listdir(split_dir) if n.startswith('video_')]
+        if videos:
+            found = True
+            if osp.isfile(osp.join(split_dir, videos[0], SCENE_FILE)):
+                return False  # generated (version 1 wrote no generator.json)
+    return found
+
+
 def read_generator_info(root: str):
     """ROOT/generator.json as a dict; None where the root has none (generator version 1 or not
     generated). A corrupt file is an error naming it."""
