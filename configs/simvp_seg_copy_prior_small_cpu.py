@@ -12,3 +12,4 @@ train_dataloader = dict(dataset=dict(pipeline={{_base_.context_train_pipeline}})
 val_dataloader = dict(dataset=dict(context_mask_root=data_root + '/seg_masks/val',
                                    pipeline={{_base_.context_test_pipeline}}))
 test_dataloader = val_dataloader
+tta_pipeline = {{_base_.context_tta_pipeline}}

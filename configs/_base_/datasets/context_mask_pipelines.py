@@ -11,3 +11,10 @@ context_test_pipeline = [
     dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),
     dict(type='PackVideoInputs'),
 ]
+# tools/test.py --tta: each video as is and flipped (frames and masks), probabilities averaged
+context_tta_pipeline = [
+    dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='RandomVideoFlip', prob=0.), dict(type='RandomVideoFlip', prob=1.)],
+        [dict(type='PackVideoInputs')]]),
+]

@@ -35,9 +35,4 @@ test_evaluator = [dict(type='FutureSegJaccard'), dict(type='PostprocessingTable'
 # tools/test.py --tta: every video as is and flipped horizontally (all frames and masks), the
 # class probabilities averaged (flipped back), then the post-processors
 tta_model = dict(type='FutureSegTTAModel')
-tta_pipeline = [
-    dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),
-    dict(type='TestTimeAug', transforms=[
-        [dict(type='RandomVideoFlip', prob=0.), dict(type='RandomVideoFlip', prob=1.)],
-        [dict(type='PackVideoInputs')]]),
-]
+tta_pipeline = {{_base_.context_tta_pipeline}}
