@@ -39,7 +39,7 @@ class _TensorForward(nn.Module):
 
     def forward(self, inputs, masks=None):
         samples = None
-        if masks is not None:  # a mask-space model reads the masks of frames 1-11
+        if masks is not None:  # the masks of frames 1-11 (mask-space models, copy priors)
             samples = [VideoDataSample(context_masks=m) for m in masks]
         if isinstance(self.model, SimVPBase):
             return self.model(inputs, samples, mode='tensor')
@@ -70,7 +70,8 @@ def model_complexity(config, shape: Optional[Tuple[int, int]] = None) -> dict:
             c = next(m for m in model.encoder.modules() if isinstance(m, nn.Conv2d)).in_channels
         inputs = (torch.zeros(1, t, c, h, w), )
         described = f'1 x {t} x {c} x {h} x {w} frames'
-        if isinstance(model, SimVPMaskSpacePredictor):
+        # a mask-space model, or an RGB model with a copy prior, reads the masks of frames 1-11
+        if isinstance(model, SimVPMaskSpacePredictor) or getattr(model, 'copy_prior', None) is not None:
             inputs += (torch.zeros(1, t, h, w, dtype=torch.long), )
             described += f' + 1 x {t} x {h} x {w} masks'
     else:
