@@ -17,6 +17,7 @@ from typing import Iterator
 
 import numpy as np
 from mmengine.dataset import DefaultSampler, InfiniteSampler
+from torch.utils.data import get_worker_info
 
 from futureseg.registry import DATA_SAMPLERS
 from futureseg.utils.random_state import seeded_random_state
@@ -58,7 +59,8 @@ class SeededSamplesMixin:
         seed = getattr(idx, 'seed', None)
         if seed is None:
             return super().__getitem__(idx)
-        with seeded_random_state(seed):
+        # a loader worker's own streams serve nothing else: no need to put them back
+        with seeded_random_state(seed, restore=get_worker_info() is None):
             return super().__getitem__(int(idx))
 
 

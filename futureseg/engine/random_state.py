@@ -56,8 +56,9 @@ class RandomStateHook(Hook):
     (non-deterministic kernels). With ``diff_rank_seed=True`` only rank 0's state is saved.
 
     Args:
-        restore (bool): Put the saved states back at resume. False only saves them.
-            Defaults to True.
+        restore (bool): Put the saved states back at resume. False only saves them (the
+            way to switch it off: MMEngine accepts ``default_hooks.X=None`` only for its own
+            default hooks). Defaults to True.
     """
     priority = 'LOWEST'  # restore after every other hook's before_train_epoch
 
@@ -68,7 +69,7 @@ class RandomStateHook(Hook):
 
     @staticmethod
     def _loaders(runner):
-        loops = [runner.train_loop, getattr(runner, '_val_loop', None)]
+        loops = [runner.train_loop, getattr(runner, 'val_loop', None)]  # both built by train()
         return [loop.dataloader for loop in loops if hasattr(loop, 'dataloader')]
 
     def _describe(self, runner) -> dict:
