@@ -1,6 +1,7 @@
 """A run killed (SIGKILL) after a checkpoint and resumed ends with exactly the weights of an
-uninterrupted run (issue #20): epoch-based with random transforms, iteration-based with loader
-workers, and through the recipe runner."""
+uninterrupted run (issue #20): epoch-based with random transforms through tools/train.py
+--resume, iteration-based with 2 loader workers through tools/run_recipe.py (which resumes
+with tools/train.py --resume)."""
 import os
 import os.path as osp
 import pickle
@@ -9,7 +10,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 import torch
 
 from conftest import FIXTURES, ROOT
@@ -60,19 +60,13 @@ def kill_and_resume(config, work_dir, data_root, killed_ckpt, next_ckpt, tmp_pat
     return log
 
 
-@pytest.fixture(scope='module')
-def straight_maskspace(tiny_dataset, tmp_path_factory):
-    """The mask-space model trained 4 epochs without interruption (shared with the recipe test)."""
-    work = tmp_path_factory.mktemp('straight_maskspace')
-    proc = train(MASKSPACE, work, tiny_dataset)
+def test_epoch_based_run_killed_after_epoch_2_ends_as_uninterrupted(tiny_dataset, tmp_path):
+    straight = tmp_path / 'straight'
+    proc = train(MASKSPACE, straight, tiny_dataset)
     assert proc.returncode == 0, output(proc)
-    return work
-
-
-def test_epoch_based_run_killed_after_epoch_2_ends_as_uninterrupted(tiny_dataset, straight_maskspace, tmp_path):
     work = tmp_path / 'killed'
     kill_and_resume(MASKSPACE, work, tiny_dataset, 'epoch_2.pth', 'epoch_3.pth', tmp_path)
-    assert_same_weights(straight_maskspace / 'epoch_4.pth', work / 'epoch_4.pth')
+    assert_same_weights(straight / 'epoch_4.pth', work / 'epoch_4.pth')
     # what the checkpoint holds loads under the weights-only rules
     from futureseg.engine.checkpoint import load_from_local
     state = load_from_local(str(work / 'epoch_2.pth'), 'cpu')['random_state']
@@ -80,42 +74,41 @@ def test_epoch_based_run_killed_after_epoch_2_ends_as_uninterrupted(tiny_dataset
     assert state['num_workers'] == 0 and state['world_size'] == 1 and state['per_sample_seeds']
 
 
-def test_iter_based_run_with_2_workers_killed_mid_epoch_ends_as_uninterrupted(tiny_dataset, tmp_path):
-    straight = tmp_path / 'straight'
-    proc = train(SEGMENTER, straight, tiny_dataset)
-    assert proc.returncode == 0, output(proc)
-    work = tmp_path / 'killed'
-    # iteration 3 of the 6 a pass over the 24 frames takes: the checkpoint is mid-epoch
-    log = kill_and_resume(SEGMENTER, work, tiny_dataset, 'iter_3.pth', 'iter_6.pth', tmp_path)
-    assert 'Advance dataloader 3 steps' in log  # MMEngine re-reads the batches trained before
-    assert_same_weights(straight / 'iter_8.pth', work / 'iter_8.pth')
-
-
 RECIPE = '''
 data_root = {data_root!r}
 work_dir = {work_dir!r}
-stages = [dict(type='TrainModel', name='future_seg', config={config!r})]
+stages = [dict(type='TrainModel', name='segmenter', config={config!r})]
 '''
 
 
-def test_recipe_killed_mid_training_ends_as_uninterrupted(tiny_dataset, straight_maskspace, tmp_path):
+def test_iter_based_run_with_2_workers_killed_mid_epoch_through_the_recipe_runner(tiny_dataset, tmp_path):
+    """The segmenter's iteration-based run with 2 persistent loader workers, killed with its
+    recipe runner after iteration 3 (of the 6 a pass over the 24 frames takes: mid-epoch),
+    rerun by the recipe (tools/train.py --resume)."""
+    straight = tmp_path / 'straight'
+    proc = train(SEGMENTER, straight, tiny_dataset)
+    assert proc.returncode == 0, output(proc)
     recipe = tmp_path / 'recipe.py'
     work = tmp_path / 'work'
-    recipe.write_text(RECIPE.format(data_root=tiny_dataset, work_dir=str(work), config=MASKSPACE))
+    recipe.write_text(RECIPE.format(data_root=tiny_dataset, work_dir=str(work), config=SEGMENTER))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, FIXTURES]),
                FUTURESEG_TEST_PREEMPT=str(tmp_path / 'preempted'))
 
     def run_recipe():
         return subprocess.run([sys.executable, 'tools/run_recipe.py', str(recipe), '--quiet'], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=300, start_new_session=True)
-    proc = run_recipe()  # the runner and its training are killed together after epoch 2
+    proc = run_recipe()  # the runner, its training and the loader workers are killed together
     assert proc.returncode == -signal.SIGKILL, output(proc)
-    assert not (work / 'future_seg' / 'epoch_3.pth').exists()
+    assert (work / 'segmenter' / 'iter_3.pth').exists() and not (work / 'segmenter' / 'iter_6.pth').exists()
     proc = run_recipe()
     assert proc.returncode == 0, output(proc)
-    train_log = (work / 'future_seg' / 'train.log').read_text()
-    assert 'random generators restored from iteration' in train_log
-    assert_same_weights(straight_maskspace / 'epoch_4.pth', work / 'future_seg' / 'epoch_4.pth')
+    log = (work / 'segmenter' / 'train.log').read_text()
+    commands = [line for line in log.splitlines() if line.startswith('$ ')]
+    assert len(commands) == 2 and '--resume' in commands[1]
+    assert 'random generators restored from iteration 3' in log
+    assert 'Advance dataloader 3 steps' in log  # MMEngine re-reads the batches trained before
+    assert 'RandomStateHook: ' not in log.replace('RandomStateHook: random generators restored', '')
+    assert_same_weights(straight / 'iter_8.pth', work / 'segmenter' / 'iter_8.pth')
 
 
 def test_sample_seeds_do_not_depend_on_workers_or_history():
