@@ -123,12 +123,16 @@ class RandomStateHook(Hook):
             if saved.get(key) != now[key]:
                 yield f'{what}: {saved.get(key)} in the checkpoint, {now[key]} now'
         loader = runner.train_loop.dataloader
-        if not now['per_sample_seeds'] and loader.num_workers > 0:
-            yield (f'{loader.num_workers} loader workers run the pipeline without per-sample '
-                   f'seeds (sampler {now["sampler"]}, dataset {type(loader.dataset).__name__}): '
-                   f'their random state is not in the checkpoint; use SeededDefaultSampler / '
-                   f'SeededInfiniteSampler with a futureseg dataset')
-        if isinstance(runner.train_loop, EpochBasedTrainLoop) and runner.iter % max(len(loader), 1):
+        epoch_based = isinstance(runner.train_loop, EpochBasedTrainLoop)
+        # without per-sample seeds, the pipeline's draws are reproduced only where they come
+        # from the restored main process: not in workers, nor in the batches that an
+        # iteration-based resume re-reads after the restore
+        if not now['per_sample_seeds'] and (loader.num_workers > 0 or not epoch_based):
+            yield (f'the pipeline runs without per-sample seeds (sampler {now["sampler"]}, '
+                   f'dataset {type(loader.dataset).__name__}) in {loader.num_workers} loader '
+                   f'workers or a re-read of the batches before iteration {runner.iter}; use '
+                   f'SeededDefaultSampler / SeededInfiniteSampler with a futureseg dataset')
+        if epoch_based and runner.iter % max(len(loader), 1):
             yield (f'an epoch-based run resumes from a checkpoint written mid-epoch (iteration '
                    f'{runner.iter}); MMEngine restarts that epoch from its beginning')
         if torch.cuda.is_available() and not torch.are_deterministic_algorithms_enabled():
