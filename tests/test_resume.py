@@ -161,7 +161,9 @@ def test_hook_restores_streams_warns_on_other_settings_and_validation_draws_noth
     from futureseg.engine import random_state as hook_module
     warnings = []
     monkeypatch.setattr(hook_module, '_warn', warnings.append)
-    data = list(range(8))
+    class Dataset(list):
+        accepts_sample_seeds = True  # as futureseg's datasets (SeededSamplesMixin)
+    data = Dataset(range(8))
     loader = DataLoader(data, batch_size=2, sampler=SeededDefaultSampler(data, seed=0))
     runner = SimpleNamespace(seed=0, iter=0, train_loop=SimpleNamespace(dataloader=loader))
     hook = RandomStateHook()
