@@ -10,7 +10,7 @@ _pipeline = [
 ]
 train_dataloader = dict(dataset=dict(
     _delete_=True,
-    type='ConcatDataset',
+    type='SeededConcatDataset',
     datasets=[
         dict(type='FutureSegVideoDataset', data_root=data_root, split='train', mode='future_masks',
              pipeline=_pipeline),

@@ -18,6 +18,9 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # saves the random generators in checkpoints and restores them at --resume, so that a
+    # resumed run ends where an uninterrupted one would (with the Seeded*Sampler samplers)
+    random_state=dict(type='RandomStateHook'),
     # off by default; tools/test.py --show-dir DIR turns it on
     visualization=dict(type='FutureSegVisualizationHook', draw=False),
 )

@@ -2,7 +2,7 @@
 import os.path as osp
 from typing import Optional, Sequence
 
-from mmengine.dataset import BaseDataset
+from mmengine.dataset import BaseDataset, ConcatDataset
 from mmengine.logging import MMLogger
 
 from futureseg.registry import DATASETS, FILTERS
@@ -10,12 +10,14 @@ from mmseg.datasets import BaseSegDataset
 from .frame_cache import FrameCache
 from .layout import DataError, list_videos, load_mask
 from .metainfo import METAINFO
+from .samplers import SeededSamplesMixin
 
 MODES = ('frames', 'future_masks', 'last_mask', 'inputs_only')
 
 
-class _CourseLayoutMixin:
-    """Lists a split's videos, checks their files, applies data-cleaning filters."""
+class _CourseLayoutMixin(SeededSamplesMixin):
+    """Lists a split's videos, checks their files, applies data-cleaning filters; loads a
+    sample under its seed when the sampler gives one (``SeededDefaultSampler``)."""
 
     def _list_checked_videos(self, need_masks):
         split_dir = osp.join(self.data_root, self.split)
@@ -189,3 +191,14 @@ class FutureSegFrameDataset(_CourseLayoutMixin, BaseSegDataset):
         return data_list
 
 
+
+
+@DATASETS.register_module()
+class SeededConcatDataset(SeededSamplesMixin, ConcatDataset):
+    """MMEngine's ``ConcatDataset`` that loads each sample under the seed its index carries
+    (``SeededSamplesMixin``): the plain wrapper would hand its datasets a plain index for all
+    but the first, so their samples would draw from the loading process's generators.
+
+    Config keys: datasets (list of dataset configs), lazy_init, ignore_keys, as
+    ``ConcatDataset``.
+    """

@@ -2,6 +2,7 @@ from .checkpoint import (UnsafeCheckpointError, allow_mmengine_checkpoint_types,
                          checkpoint_safe_globals)
 from .hooks import ChannelsLastHook, PseudoLabelHook, ScheduledSamplingHook, schedule_value
 from .optim_wrappers import CPUAmpOptimWrapper
+from .random_state import RandomStateHook
 
 __all__ = ['ChannelsLastHook', 'UnsafeCheckpointError', 'allow_mmengine_checkpoint_types', 'checkpoint_safe_globals',
-           'CPUAmpOptimWrapper', 'PseudoLabelHook', 'ScheduledSamplingHook', 'schedule_value']
+           'CPUAmpOptimWrapper', 'PseudoLabelHook', 'RandomStateHook', 'ScheduledSamplingHook', 'schedule_value']

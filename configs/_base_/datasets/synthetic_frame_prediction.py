@@ -19,8 +19,8 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='ConcatDataset',
+    sampler=dict(type='SeededDefaultSampler', shuffle=True),  # a seed per sample: exact resume
+    dataset=dict(type='SeededConcatDataset',
                  datasets=[_split('train', train_pipeline), _split('unlabeled', train_pipeline)]),
 )
 val_dataloader = dict(

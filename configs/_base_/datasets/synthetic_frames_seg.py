@@ -10,7 +10,7 @@ train_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    sampler=dict(type='SeededInfiniteSampler', shuffle=True),  # a seed per sample: exact resume
     dataset=dict(type='FutureSegFrameDataset', data_root=data_root, split='train',
                  pipeline=train_pipeline),
 )

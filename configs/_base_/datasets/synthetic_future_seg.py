@@ -18,7 +18,7 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='SeededDefaultSampler', shuffle=True),  # a seed per sample: exact resume
     dataset=dict(type='FutureSegVideoDataset', data_root=data_root, split='train',
                  mode='future_masks', pipeline=train_pipeline),
 )

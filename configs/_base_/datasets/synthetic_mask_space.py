@@ -16,7 +16,7 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='SeededDefaultSampler', shuffle=True),  # a seed per sample: exact resume
     dataset=dict(type='FutureSegVideoDataset', data_root=data_root, split='train',
                  mode='future_masks', context_mask_root=train_context_root,
                  pipeline=train_pipeline),
