@@ -607,9 +607,10 @@ def tested_model(work_dir, name, entry):
 
 
 def is_segmenter_config(config):
-    """True for a frame segmenter's config (mmsegmentation's EncoderDecoder)."""
+    """True for a frame segmenter's config: an mmsegmentation segmentor (EncoderDecoder or a
+    subclass such as futureseg's FrameSegmenter), i.e. a model with a decode head."""
     from mmengine.config import Config
-    return str(Config.fromfile(config).model.get('type', '')).split('.')[-1] == 'EncoderDecoder'
+    return Config.fromfile(config).model.get('decode_head') is not None
 
 
 def recipe_model(work_dir, stage=None):
