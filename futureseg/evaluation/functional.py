@@ -7,7 +7,7 @@ left out of the average.
 """
 import numpy as np
 
-from futureseg.datasets.metainfo import COLORS, IGNORE_INDEX, MATERIALS, NUM_CLASSES, SHAPES, attributes
+from futureseg.structures.metainfo import COLORS, IGNORE_INDEX, MATERIALS, NUM_CLASSES, SHAPES, attributes
 
 
 def confusion_matrix(pred, target, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):

@@ -9,7 +9,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from prettytable import PrettyTable
 
-from futureseg.datasets.metainfo import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES
+from futureseg.structures.metainfo import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import METRICS
 from .functional import attribute_accuracy, jaccard_index, per_class_iou
 

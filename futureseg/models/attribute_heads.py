@@ -20,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.decode_heads import ASPPHead, FCNHead
 
-from futureseg.datasets.metainfo import COLORS, MATERIALS, NUM_CLASSES, SHAPES
+from futureseg.structures.metainfo import COLORS, MATERIALS, NUM_CLASSES, SHAPES
 from futureseg.registry import MODELS
 
 NUM_ATTRIBUTE_CHANNELS = 1 + len(SHAPES) + len(MATERIALS) + len(COLORS)  # 14

@@ -3,7 +3,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
+from futureseg.structures.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS
 
 

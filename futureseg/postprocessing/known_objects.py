@@ -5,7 +5,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner.checkpoint import load_checkpoint
 
-from futureseg.datasets.metainfo import NUM_CLASSES
+from futureseg.structures.metainfo import NUM_CLASSES
 
 
 def classes_in(masks, min_pixels=1):

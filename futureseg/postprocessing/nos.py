@@ -20,7 +20,7 @@ among several, the one sharing the longest border wins (ties: lower class id).
 import numpy as np
 from scipy import ndimage
 
-from futureseg.datasets.metainfo import NUM_CLASSES, attributes
+from futureseg.structures.metainfo import NUM_CLASSES, attributes
 from futureseg.registry import POSTPROCESSORS
 
 _FOUR = ndimage.generate_binary_structure(2, 1)

@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 from scipy import ndimage
 
-from futureseg.datasets.metainfo import COLORS, NUM_CLASSES
+from futureseg.structures.metainfo import COLORS, NUM_CLASSES
 from futureseg.registry import POSTPROCESSORS
 
 _FOUR = ndimage.generate_binary_structure(2, 1)

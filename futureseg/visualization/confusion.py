@@ -2,7 +2,7 @@
 confusions on the object pixels found (``futureseg.evaluation.attribute_confusions``)."""
 import numpy as np
 
-from futureseg.datasets.metainfo import CLASS_NAMES, COLORS, MATERIALS, SHAPES
+from futureseg.structures.metainfo import CLASS_NAMES, COLORS, MATERIALS, SHAPES
 from futureseg.evaluation.functional import attribute_confusions
 
 

@@ -1,7 +1,7 @@
 """Class-palette drawing of masks, shared by the visualizer and the tools."""
 import numpy as np
 
-from futureseg.datasets.metainfo import IGNORE_INDEX, PALETTE
+from futureseg.structures.metainfo import IGNORE_INDEX, PALETTE
 
 _LUT = np.zeros((256, 3), np.uint8)
 _LUT[:len(PALETTE)] = np.array(PALETTE, np.uint8)

@@ -2,7 +2,7 @@
 import torch
 import torch.nn as nn
 
-from futureseg.datasets.metainfo import NUM_CLASSES
+from futureseg.structures.metainfo import NUM_CLASSES
 from futureseg.registry import MODELS
 
 

@@ -5,7 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
+from futureseg.structures.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS
 from ..data_preprocessor import stack_field
 from .predictors import SimVPMaskPredictor

@@ -9,7 +9,7 @@ from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from futureseg.datasets.metainfo import IGNORE_INDEX, NUM_CLASSES
+from futureseg.structures.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS, POSTPROCESSORS
 from ..data_preprocessor import stack_field
 from ..attribute_heads import NUM_ATTRIBUTE_CHANNELS, attribute_log_probs
