@@ -9,7 +9,6 @@ data_root = 'data/synth'
 # attribute readout: shape, material and colour learnt apart (as the segmenter's heads)
 model = dict(copy_prior=4.0, background_weight=1.0, readout='attributes')
 train_dataloader = dict(dataset=dict(pipeline={{_base_.context_train_pipeline}}))
-val_dataloader = dict(dataset=dict(context_mask_root=data_root + '/seg_masks/val',
-                                   pipeline={{_base_.context_test_pipeline}}))
+val_dataloader = dict(dataset={{_base_.context_test_dataset}})
 test_dataloader = val_dataloader
 tta_pipeline = {{_base_.context_tta_pipeline}}

@@ -1,2 +1,3 @@
-_base_ = ['./simvp_seg.py']
-model = dict(translator=dict(_delete_=True, type='TAUTranslator', hid_T=512, N_T=8))
+# The main model with TAU's translator.
+_base_ = ['./simvp_seg.py', '_base_/models/translators.py']
+model = dict(translator={{_base_.tau_translator}})

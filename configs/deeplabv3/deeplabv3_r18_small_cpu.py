@@ -1,6 +1,6 @@
 # A narrow DeepLabV3 for CPU runs on small or low-resolution generated data: ResNetV1c-18 at a
 # quarter of the width, output stride 4 (objects are only 10-20 px at 80 x 120), 800 iterations.
-_base_ = ['./deeplabv3_r18_synthetic.py']
+_base_ = ['./deeplabv3_r18_synthetic.py', '../_base_/datasets/small_cpu_loader.py']
 # Background weighted 0.1: without it the short run stays stuck predicting background (val
 # Jaccard 0.026 vs 0.235 with it, 800 iterations on 300 videos at 80 x 120).
 _class_weight = [0.1] + [1.0] * 48
@@ -10,8 +10,8 @@ model = dict(
                      loss_decode=dict(class_weight=_class_weight)),
     auxiliary_head=dict(in_channels=64, channels=16, loss_decode=dict(class_weight=_class_weight)),
 )
-train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
-val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False)
+train_dataloader = {{_base_.small_loader}}
+val_dataloader = {{_base_.small_loader}}
 test_dataloader = val_dataloader
 max_iters = 800
 optim_wrapper = dict(optimizer=dict(lr=1e-2))

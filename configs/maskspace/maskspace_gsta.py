@@ -6,6 +6,7 @@ _base_ = [
     '../_base_/datasets/synthetic_mask_space.py',
     '../_base_/schedules/adam_onecycle_50e.py',
     '../_base_/default_runtime.py',
+    '../_base_/models/translators.py',
 ]
 model = dict(
     type='SimVPMaskSpacePredictor',
@@ -14,6 +15,6 @@ model = dict(
     mode='direct',
     output='all',             # train on the masks of frames 12-22, predict frame 22
     background_weight=0.6,
-    translator=dict(_delete_=True, type='GSTATranslator', hid_T=512, N_T=8),
+    translator={{_base_.gsta_translator}},
 )
 default_hooks = dict(checkpoint=dict(save_best='future/jaccard', rule='greater'))

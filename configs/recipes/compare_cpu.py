@@ -7,15 +7,8 @@
 # the hybrid (RGB + mask embeddings), each without and with NOS.
 _base_ = ['./quickstart_cpu.py']
 title = 'futureseg recipes compared (CPU, 80x120 synthetic videos)'
-_epochs = 6
-_nos = dict(postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-            known_objects=dict(source='context_masks'))
-_rgb_nos = dict(postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-                known_objects=dict(source='segmenter', config='{segmenter.config}',
-                                   checkpoint='{segmenter}'))
-_schedule = {'train_cfg.max_epochs': _epochs, 'param_scheduler.0.end': _epochs,
-             'train_cfg.val_interval': 2}
-_ctx = {'model.downsample': 2}
+# every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val), as the quickstart
+_nos = dict(postprocessors=[{{_base_.nos}}], known_objects={{_base_.known_from_segmenter}})
 
 
 def _rows(label):
@@ -29,19 +22,21 @@ extra_stages = [
     # the winner's RGB SimVP as the winners trained it (no copy prior; the quickstart's
     # rgb_seg has one), from the pre-trained frame predictor
     dict(type='TrainModel', name='rgb_seg_plain', config='configs/simvp_seg_small_cpu.py',
-         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}', **_schedule}),
-    dict(type='TestModel', name='rgb_seg_plain_nos', model='rgb_seg_plain', model_overrides=_rgb_nos,
+         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}'}),
+    # tested with NOS and the segmenter's masks of the val videos (seg_masks) as known objects
+    dict(type='TestModel', name='rgb_seg_plain_nos', model='rgb_seg_plain',
+         config='configs/simvp_seg_nos_small_cpu.py',
          rows=_rows("winner's RGB SimVP (IncepU), no copy prior")),
     dict(type='TrainModel', name='ms_ar_ss', config='configs/maskspace/maskspace_gsta_ar_ss_small_cpu.py',
-         amp=True, cfg_options={**_ctx, **_schedule}),
+         amp=True),
     dict(type='TestModel', name='ms_ar_ss_nos', model='ms_ar_ss', model_overrides=_nos,
          rows=_rows('mask-space gSTA, autoregressive + scheduled sampling')),
     dict(type='TrainModel', name='ms_jaccard_ft', config='configs/maskspace/maskspace_gsta_jaccard_ft_small_cpu.py',
-         amp=True, cfg_options={**_ctx, 'load_from': '{future_seg}'}),
+         amp=True, cfg_options={'load_from': '{future_seg}'}),
     dict(type='TestModel', name='ms_jaccard_ft_nos', model='ms_jaccard_ft', model_overrides=_nos,
          rows=_rows('mask-space gSTA + Jaccard-loss fine-tune')),
-    dict(type='TrainModel', name='hybrid', config='configs/maskspace/maskspace_gsta_small_cpu.py',
-         amp=True, cfg_options={**_ctx, **_schedule, 'model.with_frames': True}),
+    dict(type='TrainModel', name='hybrid', config='configs/maskspace/hybrid_gsta_small_cpu.py',
+         amp=True),
     dict(type='TestModel', name='hybrid_nos', model='hybrid', model_overrides=_nos,
          rows=_rows('hybrid: RGB + mask embeddings (gSTA)')),
 ]

@@ -3,8 +3,7 @@
 #   python tools/run_recipe.py configs/recipes/compare_gpu.py
 _base_ = ['./full_gpu.py']
 title = 'futureseg recipes compared (160x240, course-sized synthetic data)'
-_nos = dict(postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-            known_objects=dict(source='context_masks'))
+_nos = dict(postprocessors=[{{_base_.nos}}], known_objects={{_base_.known_from_segmenter}})
 
 
 def _rows(label):

@@ -3,6 +3,7 @@
 # Stages 1-6 of docs/design: SimVP pre-training, the DeepLabV3 segmenter, predict-then-segment,
 # pseudo-labels, SimVP future segmentation (pre-trained encoder/translator), the clean
 # fine-tune and New Object Suppression; then the mask-space model for comparison.
+_base_ = ['../_base_/postprocessing/nos.py']
 title = 'futureseg full recipe (160x240, course-sized synthetic data)'
 data_root = 'data/synth'
 work_dir = 'work_dirs/full_recipe'
@@ -23,18 +24,14 @@ stages = [
          rows={'future/jaccard': 'SimVP future segmentation (+ pseudo-labels)'}),
     dict(type='TrainModel', name='clean_ft', config='configs/simvp_seg_clean_ft.py',
          cfg_options={'load_from': '{future_seg}'}),
-    dict(type='TestModel', name='clean_ft_nos', model='clean_ft',
-         model_overrides=dict(
-             postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-             known_objects=dict(source='segmenter', config='{segmenter.config}',
-                                checkpoint='{segmenter}')),
+    # NOS with the segmenter's masks of the val videos (seg_masks) as known objects
+    dict(type='TestModel', name='clean_ft_nos', model='clean_ft', config='configs/simvp_seg_nos.py',
          rows={'stages/raw': 'clean fine-tune',
                'stages/NewObjectSuppression': 'clean fine-tune + NOS (the winning recipe)'}),
     dict(type='TrainModel', name='mask_space', config='configs/maskspace/maskspace_gsta.py'),
     dict(type='TestModel', name='mask_space_nos', model='mask_space',
-         model_overrides=dict(
-             postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-             known_objects=dict(source='context_masks')),
+         model_overrides=dict(postprocessors=[{{_base_.nos}}],
+                              known_objects={{_base_.known_from_segmenter}}),
          rows={'stages/raw': 'mask-space SimVP (gSTA)',
                'stages/NewObjectSuppression': 'mask-space SimVP (gSTA) + NOS'}),
 ]

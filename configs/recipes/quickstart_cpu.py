@@ -2,15 +2,15 @@
 #   python tools/run_recipe.py configs/recipes/quickstart_cpu.py
 # Small synthetic videos (80 x 120), narrow models, few epochs; the stages and their order
 # are those of the full recipe (configs/recipes/full_gpu.py).
+_base_ = ['../_base_/postprocessing/nos.py']
 title = 'futureseg quickstart (CPU, 80x120 synthetic videos)'
 data_root = 'data/quickstart'
 work_dir = 'work_dirs/quickstart'
 size = dict(width=120, height=80)
 # test-time post-processing of the predicted frame 22: fill the holes of ringed objects, then
 # New Object Suppression with the classes of the segmenter's masks of frames 1-11 as known
-_post = dict(postprocessors=[dict(type='FillHoles'),
-                             dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-             known_objects=dict(source='context_masks'))
+_post = dict(postprocessors=[{{_base_.fill_holes}}, {{_base_.nos}}],
+             known_objects={{_base_.known_from_segmenter}})
 stages = [
     # the data set, in the course layout
     dict(type='GenerateData', name='data', splits=dict(train=240, val=80, unlabeled=60), **size),
@@ -25,12 +25,11 @@ stages = [
     dict(type='Baselines', name='baselines', masks='seg_masks'),
     # stage 1: SimVP frame prediction, self-supervised on train + unlabeled
     dict(type='TrainModel', name='pretrain', config='configs/simvp/simvp_incepu_pretrain_small_cpu.py',
-         amp=True, cfg_options={'train_cfg.max_epochs': 1, 'param_scheduler.0.end': 1, 'train_cfg.val_interval': 1}),
+         amp=True),
     # stage 4: future segmentation, here in mask space (the segmenter's masks of frames 1-11
     # in, the masks of frames 12-22 out), the best of epochs 2, 4, 6 on val
     dict(type='TrainModel', name='future_seg', config='configs/maskspace/maskspace_gsta_small_cpu.py',
-         amp=True, cfg_options={'model.downsample': 2, 'train_cfg.max_epochs': 6, 'param_scheduler.0.end': 6,
-                      'train_cfg.val_interval': 2}),
+         amp=True),
     # stage 6: New Object Suppression (after filling holes), known objects from the
     # segmenter's masks of frames 1-11
     dict(type='TestModel', name='future_seg_nos', model='future_seg',
@@ -43,8 +42,7 @@ stages = [
     # segmenter's masks (without it the short run never leaves the all-background answer),
     # then fill holes + NOS
     dict(type='TrainModel', name='rgb_seg', config='configs/simvp_seg_copy_prior_small_cpu.py',
-         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}', 'train_cfg.max_epochs': 6,
-                                'param_scheduler.0.end': 6, 'train_cfg.val_interval': 2}),
+         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}'}),
     dict(type='TestModel', name='rgb_seg_nos', model='rgb_seg',
          model_overrides=_post,
          rows={'stages/raw': "winner's RGB SimVP (IncepU) + copy prior",

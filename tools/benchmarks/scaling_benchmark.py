@@ -23,12 +23,13 @@ from mmengine.config import Config
 
 from futureseg.apis.recipe import BASELINE_ROWS, RecipeRunner, gap_closed
 from futureseg.datasets.layout import list_videos
-from futureseg.utils import register_all_modules, write_json_atomic
+from futureseg.apis import register_all_modules
+from futureseg.utils import write_json_atomic
 from bench_common import machine_info
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-NOS = dict(postprocessors=[dict(type='NewObjectSuppression', area_threshold=100, region='class')],
-           known_objects=dict(source='context_masks'))
+_POST = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'postprocessing', 'nos.py'))
+NOS = dict(postprocessors=[_POST.nos], known_objects=_POST.known_from_segmenter)
 
 
 def route_stages(recipe):
@@ -42,12 +43,20 @@ def route_stages(recipe):
     return routes
 
 
+def base_epochs(train):
+    """The epochs a route's training stage runs: its cfg_options', else its config's."""
+    epochs = (train.get('cfg_options') or {}).get('train_cfg.max_epochs')
+    if epochs is None:
+        epochs = Config.fromfile(osp.join(ROOT, train['config'])).train_cfg.get('max_epochs')
+    if epochs is None:
+        raise SystemExit(f"stage {train['name']!r} is not epoch-based (no train_cfg.max_epochs)")
+    return int(epochs)
+
+
 def scaled(train, test, mult):
     """Copies of a route's stages trained ``mult`` times as many epochs."""
     opts = dict(train.get('cfg_options', {}))
-    epochs = opts.get('train_cfg.max_epochs')
-    if epochs is None:
-        raise SystemExit(f"stage {train['name']!r} sets no train_cfg.max_epochs in its cfg_options")
+    epochs = base_epochs(train)
     n = max(1, round(epochs * mult))
     opts.update({'train_cfg.max_epochs': n, 'param_scheduler.0.end': n,
                  'train_cfg.val_interval': n})  # the last epoch's model: one budget, one score
@@ -77,10 +86,10 @@ def main(argv=None):
         routes = {k: routes[k] for k in args.routes}
     extra, plan = [], []
     for route, (train, test) in routes.items():
-        base_epochs = train['cfg_options']['train_cfg.max_epochs']
+        epochs = base_epochs(train)
         for m in args.multipliers:
             if m == 1:  # the recipe's own stages
-                plan.append((route, m, base_epochs, train['name'], test))
+                plan.append((route, m, epochs, train['name'], test))
                 continue
             tr, te, n = scaled(train, test, m)
             extra += [tr, te]

@@ -11,6 +11,10 @@ context_test_pipeline = [
     dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),
     dict(type='PackVideoInputs'),
 ]
+# what a val / test dataset adds to read the segmenter's masks of frames 1-11, written by
+#   python tools/pseudo_label.py SEG_CONFIG SEG_CKPT data/synth --split val --out data/synth/seg_masks/val
+# (a recipe moves the folder with its data_root)
+context_test_dataset = dict(context_mask_root='data/synth/seg_masks/val', pipeline=context_test_pipeline)
 # tools/test.py --tta: each video as is and flipped (frames and masks), probabilities averaged
 context_tta_pipeline = [
     dict(type='LoadVideo', load_input_masks='auto', load_context_masks=True),

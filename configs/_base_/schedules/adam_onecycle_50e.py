@@ -1,6 +1,11 @@
 # Adam, lr 1e-3, one-cycle schedule (the winners'), 50 epochs, validation every 5.
 max_epochs = 50
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3), clip_grad=None)
+# as OpenSTL: no weight decay on biases, norms and the gSTA / TAU layer scales (moot at Adam's
+# weight_decay=0; it matters once a config sets one)
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.),
+                     clip_grad=None,
+                     paramwise_cfg=dict(bias_decay_mult=0., norm_decay_mult=0.,
+                                        custom_keys={'layer_scale': dict(decay_mult=0.)}))
 param_scheduler = [
     dict(type='OneCycleLR', eta_max=1e-3, total_steps=None, by_epoch=True, begin=0, end=max_epochs,
          convert_to_iter_based=True),
