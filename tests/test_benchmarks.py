@@ -20,7 +20,7 @@ def test_plain_simvp_is_the_same_network(predictor, translator):
     from plain_simvp import PlainSimVP
 
     from futureseg.registry import MODELS
-    from futureseg.utils import register_all_modules
+    from futureseg.apis import register_all_modules
     register_all_modules()
     cfg = dict(encoder=dict(type='SimVPEncoder', in_channels=3, hid_S=8, N_S=4),
                translator=dict(type=translator, hid_T=16, N_T=3),
@@ -63,7 +63,7 @@ def test_train_throughput_speedup_settings_run(tmp_path):
     """channels_last and AMP (bf16 on CPU) through the framework and the plain loop."""
     tool = load_tool('train_throughput')
     args = tool.parse_args(['--preset', 'quick', '--size', '16', '24', '--no-isolate'])
-    from futureseg.utils import register_all_modules
+    from futureseg.apis import register_all_modules
     register_all_modules()
     for precision, opts in (('fp32', dict(channels_last=True)), ('amp', {})):
         row = tool.measure('mask', 'TAU', args, 2, precision, 'cpu', **opts)
@@ -85,7 +85,7 @@ def test_inference_benchmark_times_the_test_path(tmp_path):
 
 def test_cpu_amp_optim_wrapper_autocasts_and_steps():
     from futureseg.registry import OPTIM_WRAPPERS
-    from futureseg.utils import register_all_modules
+    from futureseg.apis import register_all_modules
     register_all_modules()
     model = torch.nn.Linear(4, 2)
     wrapper = OPTIM_WRAPPERS.build(dict(type='CPUAmpOptimWrapper',
@@ -106,7 +106,7 @@ def test_channels_last_hook_converts_weights_and_keeps_predictions():
 
     from futureseg.engine import ChannelsLastHook
     from futureseg.registry import MODELS
-    from futureseg.utils import register_all_modules
+    from futureseg.apis import register_all_modules
     register_all_modules()
     model = MODELS.build(dict(type='SimVPMaskPredictor',
                               encoder=dict(type='SimVPEncoder', hid_S=8, N_S=2),

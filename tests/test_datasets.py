@@ -10,7 +10,7 @@ import torch
 from futureseg.datasets import (DataError, FutureSegFrameDataset, FutureSegVideoDataset,
                                 MinObjects, NoNewObjects, build_frame_cache)
 from futureseg.registry import DATASETS, FILTERS
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 
 register_all_modules()
 
@@ -202,3 +202,12 @@ def test_class_ids_out_of_range_become_ignore(data_copy):
     np.save(osp.join(data_copy, 'train', 'video_0', 'mask.npy'), big)
     got = video_ds(data_copy, mode='last_mask')[0]['data_samples'].gt_masks
     assert got[0, 0, :3].tolist() == [255, 255, 7]
+
+
+def test_frame_cache_names_a_mask_with_too_few_frames(data_copy):
+    """tools/build_frame_cache.py on a mask of the wrong frame count names the file (it used to
+    die with numpy's broadcast error)."""
+    path = osp.join(data_copy, 'train', 'video_1', 'mask.npy')
+    np.save(path, np.load(path)[:20])
+    with pytest.raises(DataError, match=r'video_1/mask.npy has 20 frames, the video has 22'):
+        build_frame_cache(osp.join(data_copy, 'train'), progress=False)

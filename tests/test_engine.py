@@ -1,5 +1,6 @@
 """Foundation: registries, plugins, train/test tools, checkpoint resume under torch >= 2.6."""
 import os.path as osp
+import re
 import textwrap
 
 import pytest
@@ -21,7 +22,7 @@ def test_mmseg_components_build_across_scopes():
     import mmseg.models  # noqa: F401  needs mmcv's compiled ops
 
     from futureseg.registry import MODELS
-    from futureseg.utils import register_all_modules
+    from futureseg.apis import register_all_modules
     register_all_modules()
     head = MODELS.build(dict(type='mmseg.ASPPHead', in_channels=8, channels=4, dilations=(1, 2),
                              num_classes=49, in_index=0))
@@ -137,8 +138,9 @@ def test_cli_errors_name_the_problem(tmp_path):
     assert proc.returncode != 0 and 'none.pth' in proc.stderr
 
 
-def test_dist_train_two_cpu_processes(tmp_path):
-    """tools/dist_train.sh runs MMEngine's DDP under torchrun; on CPU over gloo."""
+def test_dist_train_and_test_two_cpu_processes(tmp_path):
+    """tools/dist_train.sh and tools/dist_test.sh run MMEngine's DDP under torchrun; on CPU
+    over gloo."""
     import os
     import subprocess
     import sys
@@ -155,3 +157,11 @@ def test_dist_train_two_cpu_processes(tmp_path):
     # gloo threads outliving the interpreter abort at exit unless the group is destroyed
     assert 'terminate called' not in proc.stderr
     assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+    # the trained weights tested by 2 processes: the metric gathered over both halves
+    proc = subprocess.run(['bash', 'tools/dist_test.sh', 'tests/fixtures/toy_train.py',
+                           osp.join(work, 'epoch_2.pth'), '2', '--work-dir', str(tmp_path / 'test')],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout + proc.stderr
+    assert 'Distributed training: True' in out and re.search(r'mse: [0-9.]+', out), out[-2000:]
+    assert 'terminate called' not in proc.stderr

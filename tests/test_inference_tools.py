@@ -13,7 +13,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from conftest import FIXTURES, ROOT, load_tool, run_tool
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 
 register_all_modules()
 
@@ -45,8 +45,9 @@ def tiny_recipe(tmp, data_root):
         schedule=osp.join(base, 'schedules', 'adam_onecycle_50e.py'),
         runtime=osp.join(base, 'tensorboard_runtime.py')))
     (configs / 'tiny' / 'untrained.py').write_text(f"_base_ = [{str(tb_config)!r}]\n")
+    # NOS with the segmenter's masks of the val videos (stage seg_masks) as known objects
     nos = dict(postprocessors=[dict(type='NewObjectSuppression', area_threshold=20)],
-               known_objects=dict(source='segmenter', config='{segmenter.config}', checkpoint='{segmenter}'))
+               known_objects=dict(source='context_masks'))
     return Config(dict(title='tiny run', data_root=data_root, work_dir=str(tmp / 'work'), stages=[
         dict(type='TrainModel', name='segmenter', config=osp.join(FIXTURES, 'deeplabv3_tiny.py'),
              cfg_options={'train_cfg.max_iters': 8, 'train_cfg.val_interval': 8,
@@ -56,9 +57,12 @@ def tiny_recipe(tmp, data_root):
              cfg_options={'train_cfg.max_epochs': 1, 'param_scheduler.0.end': 1,
                           'val_dataloader.dataset.context_mask_root': None,
                           'test_dataloader.dataset.context_mask_root': None}),
+        dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val']),
         # TTA + NOS, drawing every panel (what --show-dir does) through the TensorBoard runtime
         dict(type='TestModel', name='future_seg_nos', model='future_seg', tta=True, model_overrides=nos,
-             cfg_options={'default_hooks.visualization.draw': True,
+             cfg_options={'test_dataloader.dataset.context_mask_root': '{seg_masks.val}',
+                          'tta_pipeline.0.load_context_masks': True,
+                          'default_hooks.visualization.draw': True,
                           'default_hooks.visualization.show_dir': str(tmp / 'panels')},
              rows={'stages/raw': 'tiny (TTA)', 'stages/NewObjectSuppression': 'tiny (TTA) + NOS'}),
     ]))

@@ -111,7 +111,7 @@ from conftest import ROOT, run_tool  # noqa: E402
 
 def _tiny_checkpoint(tmp_path, config='tests/fixtures/simvp_seg_tiny.py'):
     from futureseg.registry import MODELS
-    from futureseg.utils import register_all_modules
+    from futureseg.apis import register_all_modules
     register_all_modules()
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(osp.join(ROOT, config)).model)
@@ -154,18 +154,17 @@ def test_test_tool_prints_stages_and_baselines(tiny_dataset, tmp_path):
     text = out.stdout
     for row in ('raw', 'NewObjectSuppression', 'copy_frame11_true', 'future/jaccard'):
         assert row in text, row
-    # known objects from a frame segmenter instead of the true masks
-    seg_cfg = Config.fromfile(osp.join(ROOT, 'tests', 'fixtures', 'deeplabv3_tiny.py'))
-    from futureseg.registry import MODELS
-    seg = MODELS.build(seg_cfg.model)
-    seg.init_weights()
-    seg_ckpt = str(tmp_path / 'seg.pth')
-    torch.save(dict(state_dict=seg.state_dict(), meta={}), seg_ckpt)
+    # known objects from a frame segmenter's masks of frames 1-11, precomputed as at test time
+    # (tools/pseudo_label.py), read as context masks
+    from futureseg.apis import init_model, write_pseudo_labels
+    seg = init_model(osp.join(ROOT, 'tests', 'fixtures', 'deeplabv3_tiny.py'))
+    seg_masks = str(tmp_path / 'seg_masks' / 'val')
+    write_pseudo_labels(seg, osp.join(tiny_dataset, 'val'), seg_masks, progress=False)
     out = run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny_nos.py', ckpt, '--work-dir',
                    str(tmp_path / 'w'), '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}',
-                   'model.known_objects.source=segmenter',
-                   'model.known_objects.config=tests/fixtures/deeplabv3_tiny.py',
-                   f'model.known_objects.checkpoint={seg_ckpt}')
+                   'model.known_objects.source=context_masks',
+                   f'test_dataloader.dataset.context_mask_root={seg_masks}',
+                   'test_dataloader.dataset.pipeline.0.load_context_masks=True')
     assert 'copy_frame11_segmenter' in out.stdout
 
 
@@ -248,3 +247,14 @@ def test_fill_holes_closes_rings_and_leaves_open_shapes():
     assert (m[8:12, 8:12] == 0).all()          # the input is not changed
     small = FillHoles(max_area=10)(m, None)    # the 16-pixel hole is too big for it
     assert (small[8:12, 8:12] == 0).all()
+
+
+def test_known_objects_never_load_a_second_model():
+    """The segmenter source is gone: known objects come from precomputed context masks."""
+    from futureseg.apis import register_all_modules
+    from futureseg.registry import MODELS
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(ROOT, 'tests', 'fixtures', 'simvp_seg_tiny_nos.py')).model
+    cfg.known_objects = dict(source='segmenter', config='x.py', checkpoint='x.pth')
+    with pytest.raises(ValueError, match="source='context_masks'"):
+        MODELS.build(cfg)

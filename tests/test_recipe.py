@@ -133,7 +133,7 @@ def test_recipe_killed_mid_way_resumes_and_skips_finished_stages(tmp_path):
 
 def test_recipe_errors_name_the_problem(tmp_path):
     from futureseg.apis.recipe import RecipeError, RecipeRunner
-    from futureseg.utils import register_all_modules
+    from futureseg.apis import register_all_modules
     register_all_modules()
     base = dict(data_root=str(tmp_path), work_dir=str(tmp_path / 'w'))
     with pytest.raises(RecipeError, match='unique name'):
@@ -160,7 +160,7 @@ def test_shipped_recipes_are_valid(recipe, tmp_path):
     from mmengine.config import Config
 
     from futureseg.apis.recipe import RecipeRunner
-    from futureseg.utils import register_all_modules
+    from futureseg.apis import register_all_modules
     register_all_modules()
     runner = RecipeRunner(Config.fromfile(osp.join(ROOT, 'configs', 'recipes', recipe)),
                           work_dir=str(tmp_path))

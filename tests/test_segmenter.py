@@ -14,7 +14,7 @@ from conftest import ROOT, run_tool
 from futureseg.apis import StalePseudoLabelsError, write_pseudo_labels
 from futureseg.evaluation import FutureSegJaccard
 from futureseg.registry import DATASETS, MODELS
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 
 register_all_modules()
 
@@ -216,3 +216,27 @@ def test_attribute_log_probs_are_the_product_of_the_attribute_distributions():
     head = MODELS.build(dict(type='futureseg.AttributeFCNHead', in_channels=8, channels=8,
                              num_classes=49, _scope_='mmseg'))
     assert head.conv_seg.out_channels == 14 and head([torch.rand(1, 8, 5, 5)]).shape == (1, 49, 5, 5)
+
+
+def test_pseudo_label_hook_labels_after_training(tiny_dataset, tmp_path):
+    """PseudoLabelHook (configs/deeplabv3/deeplabv3_r18_synthetic_pseudo_labels.py): after the
+    segmenter's training, the split is labelled with the trained weights."""
+    from mmengine.runner import Runner
+    from futureseg.apis import weights_sha256
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'deeplabv3', 'deeplabv3_r18_synthetic_pseudo_labels.py'))
+    assert cfg.custom_hooks[0].out_dir == 'data/synth/pseudo_labels/unlabeled'
+    tiny = Config.fromfile(osp.join(ROOT, 'tests', 'fixtures', 'deeplabv3_tiny.py'))
+    out = str(tmp_path / 'pseudo' / 'hidden')
+    tiny.merge_from_dict({'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2, 'param_scheduler.0.end': 2,
+                          'default_hooks.checkpoint.interval': 2, 'work_dir': str(tmp_path / 'work'),
+                          'train_dataloader.dataset.data_root': tiny_dataset,
+                          'val_dataloader.dataset.data_root': tiny_dataset,
+                          'custom_hooks': [dict(cfg.custom_hooks[0], data_root=tiny_dataset, split='hidden',
+                                                out_dir=out)]})
+    tiny.test_dataloader = tiny.val_dataloader
+    runner = Runner.from_cfg(tiny)
+    runner.train()
+    masks = [np.load(osp.join(out, f'video_{v}', 'mask.npy')) for v in (6, 7)]
+    assert all(m.shape == (22, 64, 96) and m.dtype == np.uint8 and m.max() < 49 for m in masks)
+    with open(osp.join(out, 'pseudo_labels.json')) as f:
+        assert json.load(f)['weights_sha256'] == weights_sha256(runner.model)

@@ -9,7 +9,7 @@ from mmengine.dataset import pseudo_collate
 from conftest import ROOT, run_tool
 from futureseg.datasets import FutureSegVideoDataset
 from futureseg.registry import MODELS
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 
 register_all_modules()
 
@@ -155,3 +155,47 @@ def test_amp_flag_switches_the_optimizer_wrapper(tiny_dataset, tmp_path):
                     f'val_dataloader.dataset.data_root={tiny_dataset}', 'train_cfg.max_epochs=1')
     assert 'bfloat16 autocast' in proc.stdout + proc.stderr
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+
+def test_initialisation_follows_openstl():
+    """OpenSTL's init per module: BasicConv2d trunc-normal 0.02 (encoder / decoder), GASubBlock
+    fan-out normal for convs and trunc-normal linears (gSTA, TAU), PyTorch's own for IncepU,
+    the decoder readout and the blocks' channel reductions."""
+    torch.manual_seed(0)
+    enc = MODELS.build(dict(type='SimVPEncoder', in_channels=3, hid_S=32, N_S=2))
+    dec = MODELS.build(dict(type='SimVPDecoder', out_channels=49, hid_S=32, N_S=2))
+    incep = MODELS.build(dict(type='IncepUTranslator', in_channels=64, hid_T=64, N_T=2))
+    tau = MODELS.build(dict(type='TAUTranslator', in_channels=64, hid_T=128, N_T=3))
+    before = {name: {k: v.clone() for k, v in m.state_dict().items()}
+              for name, m in (('dec', dec), ('incep', incep), ('tau', tau))}
+    for m in (enc, dec, incep, tau):
+        m.init_weights()
+    conv = enc.enc[1].conv
+    assert abs(conv.weight.std().item() - 0.02) < 0.002 and not conv.bias.any()
+    assert torch.equal(dec.readout.weight, before['dec']['readout.weight'])
+    assert all(torch.equal(v, before['incep'][k]) for k, v in incep.state_dict().items())
+    block = tau.enc[1].block
+    for m in (block.attn.proj_1, block.attn.spatial_gating_unit.conv0, block.mlp.fc1):
+        fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels // m.groups
+        assert abs(m.weight.std().item() / (2.0 / fan_out) ** 0.5 - 1) < 0.1, m
+        assert not m.bias.any()
+    fc = block.attn.spatial_gating_unit.fc[0]
+    assert abs(fc.weight.std().item() - 0.02) < 0.004
+    assert torch.equal(tau.enc[0].reduction.weight, before['tau']['enc.0.reduction.weight'])
+    assert torch.allclose(block.layer_scale_1, torch.full_like(block.layer_scale_1, 1e-2))
+
+
+def test_drop_path_and_weight_decay_follow_openstl():
+    gsta = MODELS.build(dict(type='GSTATranslator', in_channels=16, hid_T=32, N_T=4, drop_path=0.))
+    rates = [getattr(b.block.drop_path, 'drop_prob', 0.) for b in gsta.enc]
+    assert rates == pytest.approx([0.01, 0.02 / 3, 0.01 / 3, 0.])  # linspace(1e-2, 0), last 0
+    gsta = MODELS.build(dict(type='GSTATranslator', in_channels=16, hid_T=32, N_T=3, drop_path=0.1))
+    assert [b.block.drop_path.drop_prob for b in gsta.enc] == pytest.approx([0.01, 0.055, 0.1])
+    # biases, norms and layer scales get no weight decay (OpenSTL's filter); conv weights do
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'schedules', 'adam_onecycle_50e.py'))
+    cfg.optim_wrapper.optimizer.weight_decay = 0.05
+    groups = build_optim_wrapper(gsta, cfg.optim_wrapper).optimizer.param_groups
+    decay = {id(p): g['weight_decay'] for g in groups for p in g['params']}
+    for name, p in gsta.named_parameters():
+        no_decay = 'layer_scale' in name or 'norm' in name or name.endswith('bias')
+        assert decay[id(p)] == (0. if no_decay else 0.05), name

@@ -19,7 +19,7 @@ from futureseg.datasets.layout import list_videos, load_frame, load_mask
 from futureseg.datasets.metainfo import CLASS_NAMES, NUM_CLASSES
 from futureseg.datasets.synthetic import read_generator_info
 from futureseg.evaluation.functional import confusion_matrix, jaccard_index
-from futureseg.visualization.palette import colorize
+from futureseg.structures import colorize
 
 SAMPLE_FRAMES = (0, 10, 21)
 

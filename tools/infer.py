@@ -20,7 +20,7 @@ import torch
 from mmengine.config import DictAction
 
 from futureseg.apis import FutureSegInferencer
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 from futureseg.utils.cli import display_problem
 
 

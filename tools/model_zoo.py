@@ -18,7 +18,8 @@ from collections import defaultdict
 
 from futureseg.apis.analysis import model_complexity
 from futureseg.apis.recipe import ROOT, read_recipe_state, stage_type, tested_model
-from futureseg.utils import register_all_modules, write_text_atomic
+from futureseg.apis import register_all_modules
+from futureseg.utils import write_text_atomic
 
 
 def _read_json(path):

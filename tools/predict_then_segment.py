@@ -9,8 +9,9 @@ import argparse
 
 import torch
 
-from futureseg.apis.predict_then_segment import build_from, predict_then_segment
-from futureseg.utils import register_all_modules, write_json_atomic
+from futureseg.apis import init_model, predict_then_segment
+from futureseg.apis import register_all_modules
+from futureseg.utils import write_json_atomic
 
 
 def main(argv=None):
@@ -26,8 +27,8 @@ def main(argv=None):
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     args = p.parse_args(argv)
     register_all_modules()
-    predictor = build_from(args.predictor_config, args.predictor_checkpoint, args.device)
-    segmenter = build_from(args.segmenter_config, args.segmenter_checkpoint, args.device)
+    predictor = init_model(args.predictor_config, args.predictor_checkpoint, args.device)
+    segmenter = init_model(args.segmenter_config, args.segmenter_checkpoint, args.device)
     metrics = predict_then_segment(predictor, segmenter, args.data_root, args.split, args.batch_size)
     print(f'predict-then-segment on {args.data_root}/{args.split} ({metrics["videos"]} videos): '
           f'Jaccard {metrics["jaccard"]:.4f}, seen objects IoU {metrics["seen_iou"]:.4f}, '

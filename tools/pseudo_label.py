@@ -9,12 +9,8 @@ import argparse
 import os.path as osp
 
 import torch
-from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 
-from futureseg.apis import write_pseudo_labels
-from futureseg.registry import MODELS
-from futureseg.utils import register_all_modules
+from futureseg.apis import init_model, register_all_modules, write_pseudo_labels
 
 
 def main(argv=None):
@@ -29,12 +25,7 @@ def main(argv=None):
     p.add_argument('--overwrite', action='store_true', help='replace labels of other weights')
     args = p.parse_args(argv)
     register_all_modules()
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
-    cfg = Config.fromfile(args.config)
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.to(args.device)
+    model = init_model(args.config, args.checkpoint, args.device)
     out = args.out or osp.join(args.data_root, 'pseudo_labels', args.split)
     written, skipped = write_pseudo_labels(model, osp.join(args.data_root, args.split), out,
                                            batch_size=args.batch_size, overwrite=args.overwrite)

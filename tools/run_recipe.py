@@ -9,7 +9,7 @@ import sys
 from mmengine.config import DictAction
 
 from futureseg.apis.recipe import RecipeError, RecipeRunner
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 from futureseg.utils.cli import load_config
 
 

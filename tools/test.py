@@ -6,7 +6,8 @@ import sys
 from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
-from futureseg.utils import register_all_modules, write_json_atomic
+from futureseg.apis import register_all_modules
+from futureseg.utils import write_json_atomic
 from futureseg.utils.cli import (add_common_args, display_problem, enable_tta, finish_distributed,
                                  init_cpu_distributed, load_config, set_local_rank_env)
 

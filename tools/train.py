@@ -5,7 +5,7 @@ import os.path as osp
 from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 from futureseg.utils.cli import (add_common_args, enable_amp, finish_distributed,
                                  init_cpu_distributed, load_config, set_local_rank_env)
 

@@ -17,9 +17,9 @@ import torch
 from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
 
-from futureseg.apis import build_from
+from futureseg.apis import init_model
 from futureseg.registry import DATASETS, VISUALIZERS
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 from futureseg.utils.cli import load_config
 
 
@@ -42,7 +42,7 @@ def main(argv=None):
     if args.split:
         ds_cfg.split = args.split
     dataset = DATASETS.build(ds_cfg)
-    model = build_from(cfg, args.checkpoint)
+    model = init_model(cfg, args.checkpoint)
     visualizer = VISUALIZERS.build(dict(type='FutureSegVisualizer', name='visualize',
                                         overlay=args.overlay))
     os.makedirs(args.out, exist_ok=True)

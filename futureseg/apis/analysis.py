@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 from futureseg.datasets.layout import DataError, list_videos, load_frame
-from futureseg.datasets.transforms import VideoDataSample
+from futureseg.structures import VideoDataSample
 from futureseg.models import SimVPBase, SimVPMaskSpacePredictor
 from .inference import init_model
 

@@ -12,25 +12,23 @@ a hidden-split video is exactly that), or a (T, H, W, 3) uint8 array of its fram
   ``segmenter`` (predict, then segment).
 
 Post-processors in the config (New Object Suppression) run as in ``tools/test.py``; their
-known objects come from the config's ``known_objects`` (the segmenter's masks of frames 1-11,
-or the masks a mask-space model read).
+known objects come from the segmenter's masks of frames 1-11 (the context masks, made here by
+``segmenter`` as ``tools/pseudo_label.py`` makes them for a test).
 """
 import copy
 import os.path as osp
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Optional, Union
 
 import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.runner.checkpoint import load_checkpoint
 
-from futureseg.datasets.layout import DataError, list_videos, load_frame
-from futureseg.datasets.metainfo import METAINFO
-from futureseg.models import SimVPFramePredictor, SimVPMaskPredictor, SimVPMaskSpacePredictor
-from futureseg.registry import MODELS
-from .pseudo_label import segment_last_predicted_frames, segment_tensors
+from futureseg.datasets.layout import DataError, list_videos
+from futureseg.models import SimVPFramePredictor, SimVPMaskSpacePredictor
+from futureseg.models.loading import build_model
+from futureseg.models.segment import segment_last_predicted_frames, segment_tensors
 
 VideoInput = Union[str, np.ndarray]
 
@@ -49,26 +47,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
     Returns:
         nn.Module: the model, with ``cfg`` (its config) and ``dataset_meta`` (classes, palette).
     """
-    if isinstance(config, (str, Path)):
-        if not osp.isfile(config):
-            raise FileNotFoundError(f'config file not found: {config}')
-        config = Config.fromfile(str(config))
-    elif isinstance(config, Config):
-        config = copy.deepcopy(config)
-    else:
-        raise TypeError(f'config must be a file name or a Config, got {type(config).__name__}')
-    if cfg_options:
-        config.merge_from_dict(cfg_options)
-    if checkpoint is not None and not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-    model = MODELS.build(config.model)
-    dataset_meta = None
-    if checkpoint is not None:
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
-        dataset_meta = (ckpt.get('meta') or {}).get('dataset_meta')
-    model.cfg = config
-    model.dataset_meta = dataset_meta or dict(METAINFO)
-    return model.to(device).eval()
+    return build_model(config, checkpoint, device, cfg_options)
 
 
 def _input_frames(model) -> int:
@@ -137,9 +116,21 @@ def expand_inputs(inputs) -> list:
     return videos
 
 
+def reads_context_masks(model) -> bool:
+    """Whether the model reads the masks of frames 1-11 (``context_masks``): a mask-space
+    model always; an RGB predictor with a copy prior, or whose post-processors take their
+    known objects from them."""
+    if isinstance(model, SimVPMaskSpacePredictor):
+        return True
+    known = getattr(model, 'known_objects', None) or {}
+    return bool(getattr(model, 'copy_prior', None) is not None
+                or (getattr(model, 'postprocessors', None) and known.get('source') == 'context_masks'))
+
+
 def needs_segmenter(model) -> bool:
-    """Mask-space and frame predictors read / make frames that a segmenter turns to masks."""
-    return isinstance(model, (SimVPMaskSpacePredictor, SimVPFramePredictor))
+    """Models whose inputs or outputs a frame segmenter turns into masks: those that read the
+    masks of frames 1-11, and frame predictors (predict, then segment)."""
+    return reads_context_masks(model) or isinstance(model, SimVPFramePredictor)
 
 
 @torch.no_grad()
@@ -151,7 +142,7 @@ def predict_batch(model, data: dict, segmenter=None) -> list:
         raise ValueError(f'{type(model).__name__} needs a frame segmenter (segmenter=...; '
                          'tools/infer.py --segmenter-config/--segmenter-checkpoint, or a recipe '
                          'work dir with a segmenter stage)')
-    if isinstance(model, SimVPMaskSpacePredictor):  # the masks of frames 1-11 it reads
+    if reads_context_masks(model):  # the segmenter's masks of frames 1-11, as at test time
         frames = torch.stack(data['inputs'])
         b, t = frames.shape[:2]
         masks = segment_tensors(segmenter, frames.flatten(0, 1).to(next(segmenter.parameters()).device))
@@ -189,21 +180,10 @@ def inference_model(model, videos, segmenter=None, batch_size: int = 4) -> list:
 
 def inference_config(cfg: Config, segmenter: Optional[dict] = None) -> Config:
     """The model config for inference without labels: known objects that a test read from the
-    true masks of frames 1-11 come from the segmenter's masks instead (from the masks the model
-    read, for a mask-space model), and a segmenter source without a checkpoint gets
-    ``segmenter``'s."""
+    true masks of frames 1-11 come from the segmenter's masks of them instead (the context
+    masks ``predict_batch`` makes). ``segmenter`` is not used here (kept for callers)."""
     cfg = copy.deepcopy(cfg)
     known = cfg.model.get('known_objects')
-    if not known or not cfg.model.get('postprocessors'):
-        return cfg
-    if known.get('source') == 'input_masks':
-        if cfg.model.type.endswith('SimVPMaskSpacePredictor'):
-            known.update(source='context_masks')
-        else:
-            known.update(source='segmenter')
-    if known.get('source') == 'segmenter' and not known.get('checkpoint'):
-        if not segmenter:
-            raise ValueError('the config post-processes with known objects from a segmenter '
-                             '(model.known_objects) but names no segmenter checkpoint: give one')
-        known.update(config=segmenter['config'], checkpoint=segmenter['checkpoint'])
+    if known and cfg.model.get('postprocessors') and known.get('source') == 'input_masks':
+        known.update(source='context_masks')
     return cfg

@@ -24,7 +24,7 @@ from mmengine.infer import BaseInferencer
 
 from futureseg.evaluation.metrics import save_submission
 from futureseg.registry import INFERENCERS, VISUALIZERS
-from futureseg.visualization.palette import save_mask_png
+from futureseg.structures import save_mask_png
 from .inference import (build_inference_pipeline, expand_inputs, inference_config, init_model,
                         needs_segmenter, predict_batch, video_info)
 from .recipe import recipe_model
@@ -118,7 +118,7 @@ class FutureSegInferencer(BaseInferencer):
                   no_vis: bool = False, **kwargs):
         if no_vis or (not vis_dir and not show):
             return None
-        from futureseg.datasets.transforms import VideoDataSample
+        from futureseg.structures import VideoDataSample
         panels = []
         if vis_dir:
             os.makedirs(vis_dir, exist_ok=True)

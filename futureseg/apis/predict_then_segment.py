@@ -4,16 +4,10 @@ import torch
 from mmengine.utils import ProgressBar
 
 from futureseg.datasets.metainfo import NUM_CLASSES
-from futureseg.evaluation.functional import jaccard_index
-from futureseg.evaluation.metrics import confusion_matrix_torch, seen_new_iou, seen_new_tallies
+from futureseg.evaluation.functional import confusion_matrix, jaccard_index
+from futureseg.evaluation.metrics import seen_new_iou, seen_new_tallies
 from futureseg.registry import DATASETS
-from .inference import init_model
-from .pseudo_label import segment_last_predicted_frames
-
-
-def build_from(config, checkpoint, device='cpu'):
-    """A model from its config (file or Config) and checkpoint, in eval mode: ``init_model``."""
-    return init_model(config, checkpoint, device)
+from futureseg.models.segment import segment_last_predicted_frames
 
 
 @torch.no_grad()
@@ -37,7 +31,7 @@ def predict_then_segment(predictor, segmenter, data_root, split='val', batch_siz
         masks = segment_last_predicted_frames(segmenter, samples).long().cpu()
         for s, m in zip(samples, masks):
             gt = s.gt_masks[-1].cpu()
-            cm += confusion_matrix_torch(m, gt).cpu()
+            cm += confusion_matrix(m, gt).cpu()
             tallies.append(seen_new_tallies(m, gt, s.input_masks.cpu()))
             if bar:
                 bar.update()

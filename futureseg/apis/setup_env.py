@@ -12,7 +12,6 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             configs without a scope prefix build futureseg components first (and fall
             back to MMEngine's). Defaults to True.
     """
-    import futureseg.apis  # noqa: F401
     import futureseg.datasets  # noqa: F401
     import futureseg.engine  # noqa: F401
     import futureseg.evaluation  # noqa: F401

@@ -16,6 +16,7 @@ import os.path as osp
 
 import numpy as np
 
+from futureseg.utils.io import write_json_atomic
 from .layout import DataError, list_videos, load_frame, load_mask
 
 CACHE_DIRNAME = '.futureseg_cache'
@@ -123,7 +124,12 @@ def build_frame_cache(split_dir, num_frames=None, progress=True):
                                 f'the split\'s first frame is {w}x{h}')
             frames[i, t] = img
         if masks is not None:
-            masks[i] = load_mask(osp.join(path, 'mask.npy'), size=(h, w))[:num_frames]
+            mask_path = osp.join(path, 'mask.npy')
+            mask = load_mask(mask_path, size=(h, w))
+            if len(mask) < num_frames:
+                raise DataError(f'mask {mask_path} has {len(mask)} frames, the video has '
+                                f'{num_frames} (shape {mask.shape}, expected ({num_frames}, {h}, {w}))')
+            masks[i] = mask[:num_frames]
         if bar:
             bar.update()
     frames.flush()
@@ -135,7 +141,5 @@ def build_frame_cache(split_dir, num_frames=None, progress=True):
         os.replace(tmp_masks, osp.join(out, 'masks.npy'))
     meta = dict(video_ids=[v for v, _ in videos], fingerprint=fingerprint, num_frames=num_frames,
                 height=h, width=w, has_masks=has_masks)
-    with open(meta_path + '.tmp', 'w') as f:
-        json.dump(meta, f)
-    os.replace(meta_path + '.tmp', meta_path)
+    write_json_atomic(meta_path, meta, indent=None)
     return out

@@ -8,15 +8,10 @@ import os.path as osp
 import re
 
 import numpy as np
-from PIL import Image
-
+from futureseg.utils.io import DataError, read_rgb
 from .metainfo import IGNORE_INDEX, NUM_CLASSES
 
 _VIDEO_RE = re.compile(r'^video_(\d+)$')
-
-
-class DataError(ValueError):
-    """A data file is missing or malformed; the message names it."""
 
 
 def list_videos(split_dir):
@@ -33,16 +28,25 @@ def list_videos(split_dir):
     return sorted(videos)
 
 
-def load_frame(path):
-    """(H, W, 3) uint8 RGB image."""
-    if not osp.isfile(path):
-        raise DataError(f'missing frame: {path}')
-    try:
-        with Image.open(path) as im:
-            im.load()
-            return np.asarray(im.convert('RGB'))
-    except (OSError, SyntaxError, ValueError) as err:
-        raise DataError(f'corrupt or unreadable image {path}: {err}') from err
+# (H, W, 3) uint8 RGB frame; DataError naming the file when missing or unreadable
+load_frame = read_rgb
+
+
+def mask_shape_problem(shape, path, num_frames=None, size=None):
+    """The message when a mask's ``shape`` is not (num_frames, H, W), else None.
+
+    Args:
+        shape (tuple): the stored array's shape.
+        path (str): its file, named in the message.
+        num_frames (int, optional): expected frame count. Default None (any).
+        size (tuple, optional): expected (H, W). Default None (any).
+    """
+    if len(shape) != 3 or (num_frames is not None and shape[0] != num_frames) or (
+            size is not None and tuple(shape[1:]) != tuple(size)):
+        want = (f'({num_frames if num_frames is not None else "T"}, '
+                f'{size[0] if size else "H"}, {size[1] if size else "W"})')
+        return f'mask {path} has shape {tuple(shape)}, expected {want}'
+    return None
 
 
 def mask_problems(mask, path, num_frames=None, size=None) -> list:
@@ -60,10 +64,9 @@ def mask_problems(mask, path, num_frames=None, size=None) -> list:
         size (tuple, optional): expected (H, W). Default None (any).
     """
     problems = []
-    if mask.ndim != 3 or (num_frames is not None and mask.shape[0] != num_frames) or (
-            size is not None and tuple(mask.shape[1:]) != tuple(size)):
-        want = f'({num_frames}, {size[0]}, {size[1]})' if size and num_frames else '(T, H, W)'
-        problems.append(('mask shape', f'mask {path} has shape {mask.shape}, expected {want}'))
+    shape_problem = mask_shape_problem(mask.shape, path, num_frames, size)
+    if shape_problem:
+        problems.append(('mask shape', shape_problem))
     if not (np.issubdtype(mask.dtype, np.integer) or mask.dtype == bool):
         problems.append(('mask dtype', f'mask {path} has dtype {mask.dtype}, expected an integer type'))
         return problems  # the range checks below need integers

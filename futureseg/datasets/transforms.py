@@ -12,14 +12,12 @@ import cv2
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-from mmengine.structures import BaseDataElement
 
 from futureseg.registry import TRANSFORMS
+from futureseg.structures import FRAME_KEYS, MASK_KEYS, VideoDataSample
 from .frame_cache import FrameCache
-from .layout import DataError, load_frame, read_mask_array, sanitize_mask
+from .layout import DataError, load_frame, mask_shape_problem, read_mask_array, sanitize_mask
 
-FRAME_KEYS = ('input_frames', 'target_frames')
-MASK_KEYS = ('gt_masks', 'input_masks', 'context_masks')
 _CACHES = {}  # per process: cache_dir -> FrameCache (memmaps opened once)
 
 
@@ -60,10 +58,9 @@ def read_masks(results, indices, frame_size=None, path_key='mask_path'):
     num_frames = results.get('num_frames') if path_key == 'mask_path' else None
     if path_key != 'mask_path' and mask.ndim == 3 and mask.shape[0] <= max(indices):
         raise DataError(f'mask {path} has {mask.shape[0]} frames, frame {max(indices) + 1} is needed')
-    if mask.ndim != 3 or (num_frames and mask.shape[0] != num_frames) or (
-            frame_size is not None and tuple(mask.shape[1:]) != tuple(frame_size)):
-        want = f'({num_frames}, {frame_size[0]}, {frame_size[1]})' if frame_size else f'({num_frames}, H, W)'
-        raise DataError(f'mask {path} has shape {mask.shape}, expected {want}')
+    problem = mask_shape_problem(mask.shape, path, num_frames, frame_size)
+    if problem:
+        raise DataError(problem)
     return sanitize_mask(np.asarray(mask[indices]), path)
 
 
@@ -209,13 +206,6 @@ class CorruptContextMasks(BaseTransform):
                     masks[t][frame == c] = 0
         results[self.key] = masks
         return results
-
-
-class VideoDataSample(BaseDataElement):
-    """One video's targets and meta: fields ``target_frames`` (To, 3, H, W) uint8,
-    ``gt_masks`` (To, H, W), ``input_masks`` / ``context_masks`` (Ti, H, W), uint8 as
-    packed and long after ``VideoDataPreprocessor``, and after inference
-    ``pred_masks``; metainfo video_id, split, frame ids, shapes, flip."""
 
 
 @TRANSFORMS.register_module()

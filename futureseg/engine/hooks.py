@@ -5,6 +5,7 @@ import os.path as osp
 from mmengine.hooks import Hook
 
 from futureseg.registry import HOOKS
+from .pseudo_label import write_pseudo_labels
 
 
 @HOOKS.register_module()
@@ -21,7 +22,6 @@ class PseudoLabelHook(Hook):
         self.batch_size, self.overwrite = batch_size, overwrite
 
     def after_train(self, runner):
-        from futureseg.apis.pseudo_label import write_pseudo_labels
         out = self.out_dir or osp.join(runner.work_dir, 'pseudo_labels', self.split)
         write_pseudo_labels(runner.model, osp.join(self.data_root, self.split), out,
                             batch_size=self.batch_size, overwrite=self.overwrite)

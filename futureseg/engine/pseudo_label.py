@@ -18,7 +18,8 @@ from mmengine.dist import get_dist_info
 from mmengine.logging import MMLogger
 
 from futureseg.datasets.layout import list_videos, load_frame
-from futureseg.utils.io import write_json_atomic
+from futureseg.models.segment import segment_frames
+from futureseg.utils.io import write_json_atomic, write_npy_atomic
 
 META_FILE = 'pseudo_labels.json'
 
@@ -36,39 +37,22 @@ def weights_sha256(model):
     return h.hexdigest()
 
 
-@torch.no_grad()
-def segment_tensors(model, frames, batch_size=22):
-    """(N, 3, H, W) RGB frames (0-255, any dtype and device) -> (N, H, W) uint8 class ids
-    with an mmseg segmenter (through its own data preprocessor and test_step)."""
-    from mmseg.structures import SegDataSample
-    model.eval()
-    h, w = frames.shape[2:]
-    out = []
-    for start in range(0, len(frames), batch_size):
-        chunk = frames[start:start + batch_size]
-        samples = [SegDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w)))
-                   for _ in chunk]
-        results = model.test_step(dict(inputs=list(chunk), data_samples=samples))
-        out += [r.pred_sem_seg.data[0].to(torch.uint8) for r in results]
-    return torch.stack(out)
-
-
-def segment_last_predicted_frames(model, samples):
-    """(B, H, W) uint8 masks of the last of each sample's ``pred_frames`` (a frame
-    predictor's output, 0-255), by an mmseg segmenter: predict, then segment."""
-    last = torch.stack([s.pred_frames[-1] for s in samples]).round().clamp(0, 255)
-    return segment_tensors(model, last.to(next(model.parameters()).device))
-
-
-def segment_frames(model, frames, batch_size=22):
-    """(N, H, W, 3) uint8 RGB frames -> (N, H, W) uint8 class ids with an mmseg segmenter."""
-    tensors = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
-    return segment_tensors(model, tensors, batch_size).cpu().numpy()
-
-
-def write_pseudo_labels(model, split_dir, out_dir, batch_size=22, overwrite=False, progress=True):
+def write_pseudo_labels(model: torch.nn.Module, split_dir: str, out_dir: str, batch_size: int = 22,
+                        overwrite: bool = False, progress: bool = True) -> tuple:
     """Label every video of ``split_dir`` into ``out_dir``; with several processes, each
-    labels its share. Returns (written, skipped)."""
+    labels its share.
+
+    Args:
+        model (nn.Module): the frame segmenter (a wrapped DDP model is unwrapped).
+        split_dir (str): a split folder of the course layout.
+        out_dir (str): where ``video_N/mask.npy`` go.
+        batch_size (int): frames per forward pass. Default 22.
+        overwrite (bool): replace labels written by other weights. Default False.
+        progress (bool): show a progress bar. Default True.
+
+    Returns:
+        tuple: (written, skipped) video counts.
+    """
     logger = MMLogger.get_current_instance()
     model = getattr(model, 'module', model)
     digest = weights_sha256(model)
@@ -99,11 +83,7 @@ def write_pseudo_labels(model, split_dir, out_dir, batch_size=22, overwrite=Fals
         n = len([x for x in os.listdir(path) if x.startswith('image_') and x.endswith('.png')])
         frames = np.stack([load_frame(osp.join(path, f'image_{k}.png')) for k in range(n)])
         masks = segment_frames(model, frames, batch_size)
-        folder = osp.join(out_dir, f'video_{vid}')
-        os.makedirs(folder, exist_ok=True)
-        tmp = osp.join(folder, f'.mask.{os.getpid()}.tmp.npy')
-        np.save(tmp, masks)
-        os.replace(tmp, osp.join(folder, 'mask.npy'))
+        write_npy_atomic(osp.join(out_dir, f'video_{vid}', 'mask.npy'), masks)
         if bar:
             bar.update()
     if bar:

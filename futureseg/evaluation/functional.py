@@ -6,6 +6,7 @@ split, macro average with background included, classes absent from both predicti
 left out of the average.
 """
 import numpy as np
+import torch
 
 from futureseg.structures.metainfo import COLORS, IGNORE_INDEX, MATERIALS, NUM_CLASSES, SHAPES, attributes
 
@@ -13,20 +14,31 @@ from futureseg.structures.metainfo import COLORS, IGNORE_INDEX, MATERIALS, NUM_C
 def confusion_matrix(pred, target, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):
     """(num_classes, num_classes) counts, rows = target, columns = prediction.
 
-    Target pixels equal to ``ignore_index`` or outside [0, num_classes) are skipped; a
-    prediction outside the range is an error (a model bug, not a data problem).
+    numpy arrays give a numpy matrix; tensors a tensor on their device (no copy to the host),
+    so a metric can accumulate on the GPU. Target pixels equal to ``ignore_index`` or outside
+    [0, num_classes) are skipped; a prediction outside the range is an error (a model bug,
+    not a data problem, and never hidden by clamping).
+
+    Args:
+        pred (np.ndarray | torch.Tensor): predicted class ids, any shape.
+        target (np.ndarray | torch.Tensor): true class ids, the same number of pixels.
+        num_classes (int): Default 49.
+        ignore_index (int): Default 255.
     """
-    pred = np.asarray(pred).ravel().astype(np.int64)
-    target = np.asarray(target).ravel().astype(np.int64)
+    is_torch = isinstance(pred, torch.Tensor)
+    pred = torch.as_tensor(pred if is_torch else np.asarray(pred)).reshape(-1).long()
+    target = torch.as_tensor(target if isinstance(target, torch.Tensor) else np.asarray(target))
+    target = target.reshape(-1).long().to(pred.device)
     if pred.shape != target.shape:
-        raise ValueError(f'prediction and target sizes differ: {pred.shape} vs {target.shape}')
+        raise ValueError(f'prediction and target sizes differ: {tuple(pred.shape)} vs {tuple(target.shape)}')
     keep = (target != ignore_index) & (target >= 0) & (target < num_classes)
     pred, target = pred[keep], target[keep]
-    if pred.size and (pred.min() < 0 or pred.max() >= num_classes):
+    if pred.numel() and (int(pred.min()) < 0 or int(pred.max()) >= num_classes):
         raise ValueError(f'predicted class ids must lie in [0, {num_classes}), got '
-                         f'[{pred.min()}, {pred.max()}]')
-    return np.bincount(target * num_classes + pred,
-                       minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+                         f'[{int(pred.min())}, {int(pred.max())}]')
+    cm = torch.bincount(target * num_classes + pred,
+                        minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+    return cm if is_torch else cm.numpy()
 
 
 def per_class_iou(confusion):

@@ -11,15 +11,8 @@ from prettytable import PrettyTable
 
 from futureseg.structures.metainfo import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import METRICS
-from .functional import attribute_accuracy, jaccard_index, per_class_iou
-
-
-def confusion_matrix_torch(pred, target, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):
-    """Confusion matrix (rows target, columns prediction) on the tensors' device."""
-    pred, target = pred.reshape(-1).long(), target.reshape(-1).long()
-    keep = (target != ignore_index) & (target >= 0) & (target < num_classes)
-    idx = target[keep] * num_classes + pred[keep].clamp(0, num_classes - 1)
-    return torch.bincount(idx, minlength=num_classes ** 2).reshape(num_classes, num_classes)
+from futureseg.utils.io import atomic_path, write_json_atomic, write_npy_atomic
+from .functional import attribute_accuracy, confusion_matrix, jaccard_index, per_class_iou
 
 
 def seen_new_tallies(pred, gt, input_masks, num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX):
@@ -108,7 +101,7 @@ class FutureSegJaccard(BaseMetric):
                 continue  # e.g. the hidden split: nothing to score
             pred = self._masks(s, self.pred_key)
             pred, gt = self._select(pred), self._select(self._masks(s, self.gt_key).to(pred.device))
-            cm = confusion_matrix_torch(pred, gt, self.num_classes, self.ignore_index)
+            cm = confusion_matrix(pred, gt, self.num_classes, self.ignore_index)
             result = dict(cm=cm.cpu().numpy())
             if 'input_masks' in s:
                 result.update(seen_new_tallies(pred, gt, s['input_masks'], self.num_classes,
@@ -120,11 +113,7 @@ class FutureSegJaccard(BaseMetric):
             return {}
         cm = np.sum([r['cm'] for r in results], axis=0)
         if self.confusion_file:
-            import os
-            os.makedirs(os.path.dirname(os.path.abspath(self.confusion_file)), exist_ok=True)
-            tmp = f'{self.confusion_file}.{os.getpid()}.tmp.npy'
-            np.save(tmp, cm)
-            os.replace(tmp, self.confusion_file)
+            write_npy_atomic(self.confusion_file, cm)
         metrics = dict(jaccard=jaccard_index(cm), pixel_acc=float(np.trace(cm) / max(cm.sum(), 1)))
         if self.attributes and self.num_classes == NUM_CLASSES:
             metrics.update(attribute_accuracy(cm))
@@ -226,7 +215,7 @@ class PostprocessingTable(BaseMetric):
             result = {}
             for k, v in preds.items():
                 v = v.to(gt.device)
-                result[k] = dict(cm=confusion_matrix_torch(v, gt, self.num_classes,
+                result[k] = dict(cm=confusion_matrix(v, gt, self.num_classes,
                                                            self.ignore_index).cpu().numpy())
                 if 'input_masks' in s:
                     result[k].update(seen_new_tallies(v, gt, s['input_masks'], self.num_classes,
@@ -253,12 +242,8 @@ class PostprocessingTable(BaseMetric):
 def save_submission(masks, path):
     """Write the competition submission (a uint8 tensor (N, H, W) in numeric video order)
     through a temporary file and a rename."""
-    import os
-    import os.path as osp
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.{os.getpid()}.tmp'
-    torch.save(torch.as_tensor(masks).to(torch.uint8).cpu(), tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(torch.as_tensor(masks).to(torch.uint8).cpu(), tmp)
 
 
 def mask_rle(mask):
@@ -340,7 +325,6 @@ class SubmissionWriter(BaseMetric):
         masks = torch.stack([r[1] for r in results])
         logger = MMLogger.get_current_instance()
         if self.out_file and self.out_file.endswith('.json'):
-            from futureseg.utils import write_json_atomic
             entries = []
             for key, m in zip(keys, masks.numpy()):
                 ids, counts = np.unique(m, return_counts=True)

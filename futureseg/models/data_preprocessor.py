@@ -4,7 +4,7 @@ from typing import Optional, Sequence
 import torch
 from mmengine.model import BaseDataPreprocessor
 
-from futureseg.datasets.transforms import MASK_KEYS
+from futureseg.structures import MASK_KEYS
 from futureseg.registry import MODELS
 
 

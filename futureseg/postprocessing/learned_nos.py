@@ -11,16 +11,29 @@ import os
 import numpy as np
 
 from futureseg.registry import POSTPROCESSORS
-from .nos import NewObjectSuppression, adjacency, attribute_distance, regions_of
+from futureseg.utils.io import write_json_atomic
+from .base import BasePostProcessor
+from .nos import (NewObjectSuppression, adjacency, attribute_distance, known_borders,
+                  longest_border, regions_of)
 
 ACTIONS = ('keep', 'drop', 'neighbour', 'closest')
 FEATURES = ('known', 'area_rel', 'has_known_neighbour', 'known_border_frac', 'closest_distance',
             'num_known')
 
 
-def region_table(mask, known, threshold, region='class'):
+def region_table(mask, known, nos, region='class'):
     """Per region: (labels, region class array, region ids, feature matrix, neighbour class,
-    closest known class)."""
+    closest known class). The neighbour and closest classes are NOS's own
+    (``known_borders`` / ``longest_border``, ``nos.closest_known`` with its penalties), each
+    region judged on the mask as predicted.
+
+    Args:
+        mask (np.ndarray): (H, W) predicted class ids.
+        known (set[int]): known object classes.
+        nos (NewObjectSuppression): gives the area threshold and the attribute penalties.
+        region (str): 'class' or 'component'.
+    """
+    threshold = nos.threshold_for(mask.shape)
     labels, cls = regions_of(mask, region)
     area = np.bincount(labels.ravel(), minlength=len(cls))
     adj = adjacency(labels)
@@ -29,27 +42,23 @@ def region_table(mask, known, threshold, region='class'):
         if not area[r]:
             continue
         c = int(cls[r])
-        borders = {}
-        total = 0
-        for nb, n in adj.get(r, {}).items():
-            total += n
-            if int(cls[nb]) in known and int(cls[nb]) != c:
-                borders[int(cls[nb])] = borders.get(int(cls[nb]), 0) + n
-        nb_cls = min(borders, key=lambda k: (-borders[k], k)) if borders else 0
-        others = [k for k in known if k != c]
-        close = min(sorted(others), key=lambda k: attribute_distance(c, k)) if others else 0
+        others = known - {c}
+        borders = known_borders(r, adj, cls, others)
+        total = sum(adj.get(r, {}).values())
+        close = nos.closest_known(c, others)
         ids.append(r)
-        neighbour.append(nb_cls)
+        neighbour.append(longest_border(borders))
         closest.append(close)
         feats.append([float(c in known), area[r] / threshold, float(bool(borders)),
                       sum(borders.values()) / max(total, 1),
-                      float(attribute_distance(c, close)) if close else 99.0, float(len(known))])
+                      float(attribute_distance(c, close, **nos.penalties)) if close else 99.0,
+                      float(len(known))])
     return labels, cls, ids, np.array(feats, np.float64).reshape(-1, len(FEATURES)), neighbour, closest
 
 
-def best_actions(mask, gt, known, threshold, region='class'):
+def best_actions(mask, gt, known, nos, region='class'):
     """Training targets: per region, the action whose outcome overlaps the truth best."""
-    labels, cls, ids, feats, neighbour, closest = region_table(mask, known, threshold, region)
+    labels, cls, ids, feats, neighbour, closest = region_table(mask, known, nos, region)
     targets = []
     for r, nb, close in zip(ids, neighbour, closest):
         truth = gt[labels == r]
@@ -60,7 +69,7 @@ def best_actions(mask, gt, known, threshold, region='class'):
 
 
 @POSTPROCESSORS.register_module()
-class LearnedNOS:
+class LearnedNOS(BasePostProcessor):
     """Applies a fitted decision tree per region.
 
     Config keys: model_file (JSON written by ``LearnedNOS.fit(...).save``), area_threshold and
@@ -91,11 +100,8 @@ class LearnedNOS:
             out.append(int(t['action'][node]))
         return np.array(out, np.int64)
 
-    def __call__(self, mask, known):
-        mask = np.asarray(mask)
-        known = {int(k) for k in known}
-        thr = self.sizer.threshold_for(mask.shape)
-        labels, cls, ids, feats, neighbour, closest = region_table(mask, known, thr, self.region)
+    def process(self, mask, known):
+        labels, cls, ids, feats, neighbour, closest = region_table(mask, known, self.sizer, self.region)
         if not ids:
             return mask.copy()
         new = cls.copy()
@@ -117,7 +123,7 @@ class LearnedNOS:
         sizer = NewObjectSuppression(area_threshold, reference_size, region)
         xs, ys = [], []
         for pred, gt, known in examples:
-            f, y = best_actions(np.asarray(pred), np.asarray(gt), set(known), sizer.threshold_for(pred.shape), region)
+            f, y = best_actions(np.asarray(pred), np.asarray(gt), {int(k) for k in known}, sizer, region)
             xs.append(f)
             ys.append(y)
         x, y = np.concatenate(xs), np.concatenate(ys)
@@ -134,7 +140,4 @@ class LearnedNOS:
 
     def save(self, path):
         tree = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in self.tree.items()}
-        tmp = path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(tree, f)
-        os.replace(tmp, path)
+        write_json_atomic(path, tree, indent=None)

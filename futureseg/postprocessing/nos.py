@@ -22,6 +22,7 @@ from scipy import ndimage
 
 from futureseg.structures.metainfo import NUM_CLASSES, attributes
 from futureseg.registry import POSTPROCESSORS
+from .base import BasePostProcessor
 
 _FOUR = ndimage.generate_binary_structure(2, 1)
 
@@ -69,8 +70,30 @@ def adjacency(labels):
     return adj
 
 
+def known_borders(region, adj, region_class, known):
+    """{known class: border length it shares with ``region``} over the touching regions.
+
+    Args:
+        region (int): the region's label.
+        adj (dict): ``adjacency(labels)``.
+        region_class (np.ndarray): class of each region label (as decided so far).
+        known (set[int]): the classes that count.
+    """
+    borders = {}
+    for nb, n in adj.get(region, {}).items():
+        c = int(region_class[nb])
+        if c in known:
+            borders[c] = borders.get(c, 0) + n
+    return borders
+
+
+def longest_border(borders):
+    """The class sharing the longest border (ties: the lower id); 0 when there is none."""
+    return min(borders, key=lambda c: (-borders[c], c)) if borders else 0
+
+
 @POSTPROCESSORS.register_module()
-class NewObjectSuppression:
+class NewObjectSuppression(BasePostProcessor):
     """NOS as described above.
 
     Config keys:
@@ -94,12 +117,14 @@ class NewObjectSuppression:
         return self.area_threshold * (shape[0] * shape[1]) / ref
 
     def closest_known(self, cls, known):
+        """The known class with the lowest attribute penalty to ``cls`` (ties: lower id);
+        0 when nothing is known."""
+        if not known:
+            return 0
         return min(sorted(known), key=lambda k: attribute_distance(cls, k, **self.penalties))
 
-    def __call__(self, mask, known):
-        """mask: (H, W) class ids; known: iterable of known object class ids. Returns a new mask."""
-        mask = np.asarray(mask)
-        known = {int(k) for k in known if 0 < int(k) < NUM_CLASSES}
+    def process(self, mask, known):
+        """mask: (H, W) class ids; known: the known object classes. Returns a new mask."""
         thr = self.threshold_for(mask.shape)
         labels, cls = regions_of(mask, self.region)
         area = np.bincount(labels.ravel(), minlength=len(cls))
@@ -107,13 +132,10 @@ class NewObjectSuppression:
         new_cls = cls.copy()
         unknown = [r for r in range(1, len(cls)) if area[r] and cls[r] not in known]
         for r in sorted(unknown, key=lambda r: (cls[r], r)):
-            borders = {}
-            for nb, n in adj.get(r, {}).items():
-                c = int(new_cls[nb])
-                if c in known:
-                    borders[c] = borders.get(c, 0) + n
+            # neighbours as decided so far: a region already given a known class counts
+            borders = known_borders(r, adj, new_cls, known)
             if borders:
-                new_cls[r] = min(borders, key=lambda c: (-borders[c], c))
+                new_cls[r] = longest_border(borders)
             elif area[r] < thr:
                 new_cls[r] = 0
             elif known:

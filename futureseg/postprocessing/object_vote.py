@@ -6,19 +6,20 @@ cylinder's side, a sphere's rim as either). The colour is the attribute it almos
 wrong (0.99 of object pixels), so pixels that are 4-connected and share the predicted colour
 are taken as one object, and the class most of them voted for is given to all of them.
 """
-from typing import Optional
+from typing import Optional, Set
 
 import numpy as np
 from scipy import ndimage
 
 from futureseg.structures.metainfo import COLORS, NUM_CLASSES
 from futureseg.registry import POSTPROCESSORS
+from .base import BasePostProcessor
 
 _FOUR = ndimage.generate_binary_structure(2, 1)
 
 
 @POSTPROCESSORS.register_module()
-class ObjectVote:
+class ObjectVote(BasePostProcessor):
     """Majority class per object, an object being a 4-connected region of one predicted colour.
 
     Background (0) and ignore / out-of-range ids stay as they are, and no pixel becomes
@@ -34,11 +35,8 @@ class ObjectVote:
             raise ValueError(f'min_share must be in [0, 1], got {min_share}')
         self.min_share = min_share
 
-    def __call__(self, mask: np.ndarray, known: Optional[set] = None) -> np.ndarray:
-        """mask (H, W) class ids -> voted mask (a new array); ``known`` is not used (the
-        post-processor contract passes the known objects to every post-processor)."""
-        if mask.ndim != 2:
-            raise ValueError(f'ObjectVote takes one (H, W) mask, got shape {mask.shape}')
+    def process(self, mask: np.ndarray, known: Set[int]) -> np.ndarray:
+        """mask (H, W) class ids -> voted mask; ``known`` is not used."""
         ids = mask.astype(np.int64)
         objects = (ids > 0) & (ids < NUM_CLASSES)
         if not objects.any():
@@ -66,7 +64,7 @@ class ObjectVote:
 
 
 @POSTPROCESSORS.register_module()
-class FillHoles:
+class FillHoles(BasePostProcessor):
     """Background enclosed by one object class becomes that class.
 
     A predicted mask can ring an object (its class on the outline, background inside) where a
@@ -80,10 +78,8 @@ class FillHoles:
     def __init__(self, max_area: Optional[int] = None):
         self.max_area = max_area
 
-    def __call__(self, mask: np.ndarray, known: Optional[set] = None) -> np.ndarray:
-        """mask (H, W) class ids -> mask with filled holes (a new array); ``known`` unused."""
-        if mask.ndim != 2:
-            raise ValueError(f'FillHoles takes one (H, W) mask, got shape {mask.shape}')
+    def process(self, mask: np.ndarray, known: Set[int]) -> np.ndarray:
+        """mask (H, W) class ids -> mask with filled holes; ``known`` is not used."""
         out = mask.copy()
         for c in np.unique(mask):
             if c == 0 or c >= NUM_CLASSES:

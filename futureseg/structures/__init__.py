@@ -1,6 +1,12 @@
-"""What every layer may use: the class metadata (ids, attributes, names, palette)."""
+"""What every layer may use: the video data sample and its keys, class metadata, palette and
+mask questions. Imports nothing of futureseg above it."""
+from .masks import present_classes
 from .metainfo import (BACKGROUND, CLASS_NAMES, COLOR_RGB, COLORS, IGNORE_INDEX, MATERIALS,
                        METAINFO, NUM_CLASSES, PALETTE, SHAPES, attributes, class_id)
+from .palette import colorize, overlay, save_mask_png
+from .video_data_sample import FRAME_KEYS, MASK_KEYS, VideoDataSample
 
 __all__ = ['BACKGROUND', 'CLASS_NAMES', 'COLOR_RGB', 'COLORS', 'IGNORE_INDEX', 'MATERIALS',
-           'METAINFO', 'NUM_CLASSES', 'PALETTE', 'SHAPES', 'attributes', 'class_id']
+           'METAINFO', 'NUM_CLASSES', 'PALETTE', 'SHAPES', 'attributes', 'class_id',
+           'present_classes', 'colorize', 'overlay', 'save_mask_png', 'FRAME_KEYS', 'MASK_KEYS',
+           'VideoDataSample']

@@ -1,7 +1,7 @@
-"""Class-palette drawing of masks, shared by the visualizer and the tools."""
+"""Masks in the class palette (for pictures and indexed PNGs); every layer may use it."""
 import numpy as np
 
-from futureseg.structures.metainfo import IGNORE_INDEX, PALETTE
+from .metainfo import IGNORE_INDEX, PALETTE
 
 _LUT = np.zeros((256, 3), np.uint8)
 _LUT[:len(PALETTE)] = np.array(PALETTE, np.uint8)

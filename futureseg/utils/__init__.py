@@ -1,4 +1,5 @@
-from .io import write_json_atomic, write_text_atomic
-from .setup_env import register_all_modules
+from .io import (DataError, atomic_path, read_rgb, write_json_atomic, write_npy_atomic,
+                 write_text_atomic)
 
-__all__ = ['register_all_modules', 'write_json_atomic', 'write_text_atomic']
+__all__ = ['DataError', 'atomic_path', 'read_rgb', 'write_json_atomic', 'write_npy_atomic',
+           'write_text_atomic']

@@ -1,9 +1,9 @@
 """Pictures of confusion matrices: the 49 classes, and the shape / material / colour
-confusions on the object pixels found (``futureseg.evaluation.attribute_confusions``)."""
+confusions on the object pixels found (computed by ``futureseg.evaluation.attribute_confusions``:
+this module only draws)."""
 import numpy as np
 
 from futureseg.structures.metainfo import CLASS_NAMES, COLORS, MATERIALS, SHAPES
-from futureseg.evaluation.functional import attribute_confusions
 
 
 def _normalised(cm):
@@ -30,9 +30,19 @@ def _panel(ax, cm, labels, title, annotate=True, fontsize=7):
     plt.colorbar(image, ax=ax, fraction=0.046)
 
 
-def draw_confusion(confusion, class_file: str, attribute_file: str, title: str = ''):
-    """Save the (49, 49) matrix (rows normalised: each true class's pixels by predicted class)
-    to ``class_file`` and the shape, material and colour confusions to ``attribute_file``."""
+def draw_confusion(confusion: np.ndarray, attrs: dict, class_file: str, attribute_file: str,
+                   title: str = '') -> None:
+    """Save pictures of confusion matrices.
+
+    Args:
+        confusion (np.ndarray): (49, 49) counts, rows true; drawn rows-normalised (each true
+            class's pixels by predicted class) to ``class_file``.
+        attrs (dict): 'shape', 'material' and 'color' matrices (``attribute_confusions``),
+            drawn to ``attribute_file``.
+        class_file (str): PNG of the class matrix.
+        attribute_file (str): PNG of the attribute matrices.
+        title (str): prefix of the titles. Default ''.
+    """
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -42,7 +52,6 @@ def draw_confusion(confusion, class_file: str, attribute_file: str, title: str =
     fig.tight_layout()
     fig.savefig(class_file, dpi=110)
     plt.close(fig)
-    attrs = attribute_confusions(confusion)
     fig, axes = plt.subplots(1, 3, figsize=(17, 5.5), gridspec_kw=dict(width_ratios=[3, 2, 8]))
     for ax, (name, labels) in zip(axes, (('shape', SHAPES), ('material', MATERIALS), ('color', COLORS))):
         cm = attrs[name]
@@ -52,4 +61,3 @@ def draw_confusion(confusion, class_file: str, attribute_file: str, title: str =
     fig.tight_layout()
     fig.savefig(attribute_file, dpi=110)
     plt.close(fig)
-    return attrs

@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from mmengine.visualization import Visualizer
 
-from futureseg.datasets.layout import load_frame
 from futureseg.registry import VISUALIZERS
-from .palette import colorize, overlay
+from futureseg.structures.palette import colorize, overlay
+from futureseg.utils.io import read_rgb
 
 
 def _np(x):
@@ -84,7 +84,7 @@ class FutureSegVisualizer(Visualizer):
         frame_22 = None
         path = osp.join(meta.get('video_dir', ''), 'image_21.png')
         if meta.get('video_dir') and osp.isfile(path):
-            frame_22 = load_frame(path)
+            frame_22 = read_rgb(path)
             if frame_22.shape[:2] != frames.shape[1:3]:
                 frame_22 = cv2.resize(frame_22, frames.shape[1:3][::-1], interpolation=cv2.INTER_LINEAR)
         gt = data_sample.gt_masks[-1] if 'gt_masks' in data_sample else None

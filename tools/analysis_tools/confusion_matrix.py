@@ -20,8 +20,9 @@ from prettytable import PrettyTable
 
 from futureseg.apis.recipe import data_root_options
 from futureseg.datasets.metainfo import COLORS, MATERIALS, SHAPES
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 from futureseg.utils.cli import enable_tta, load_config
+from futureseg.evaluation import attribute_confusions
 from futureseg.visualization.confusion import draw_confusion
 
 
@@ -62,8 +63,9 @@ def main(argv=None):
     os.makedirs(out, exist_ok=True)
     Runner.from_cfg(cfg).test()
     cm = np.load(cm_path)
-    attrs = draw_confusion(cm, osp.join(out, 'confusion_matrix.png'),
-                           osp.join(out, 'attribute_confusion.png'), osp.basename(args.config))
+    attrs = attribute_confusions(cm)
+    draw_confusion(cm, attrs, osp.join(out, 'confusion_matrix.png'),
+                   osp.join(out, 'attribute_confusion.png'), osp.basename(args.config))
     for name, labels in (('shape', SHAPES), ('material', MATERIALS), ('color', COLORS)):
         table = PrettyTable([f'true \\ predicted {name}'] + list(labels))
         for label, row in zip(labels, attrs[name]):

@@ -12,7 +12,7 @@ import argparse
 from mmengine.config import DictAction
 
 from futureseg.apis.analysis import model_complexity
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 from futureseg.utils.cli import load_config
 
 

@@ -36,7 +36,8 @@ from bench_common import ensure_cache, machine_info, parse_size
 from futureseg.datasets import FutureSegVideoDataset
 from futureseg.datasets.frame_cache import cache_dir_for
 from futureseg.datasets.synthetic import SyntheticVideoWriter
-from futureseg.utils import register_all_modules, write_json_atomic
+from futureseg.apis import register_all_modules
+from futureseg.utils import write_json_atomic
 
 PIPELINES = {
     'future_masks': [dict(type='LoadVideo'), dict(type='PackVideoInputs')],

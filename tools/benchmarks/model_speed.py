@@ -15,7 +15,7 @@ import torch
 from prettytable import PrettyTable
 
 from futureseg.registry import MODELS
-from futureseg.utils import register_all_modules
+from futureseg.apis import register_all_modules
 
 TRANSLATORS = ('IncepUTranslator', 'GSTATranslator', 'TAUTranslator')
 

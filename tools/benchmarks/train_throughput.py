@@ -54,9 +54,10 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from bench_common import WIDTHS, machine_info, parse_size, set_width  # noqa: E402
 from plain_simvp import PlainSimVP  # noqa: E402
 
-from futureseg.datasets.transforms import VideoDataSample  # noqa: E402
+from futureseg.structures import VideoDataSample  # noqa: E402
 from futureseg.registry import DATASETS, MODELS  # noqa: E402
-from futureseg.utils import register_all_modules, write_json_atomic  # noqa: E402
+from futureseg.apis import register_all_modules  # noqa: E402
+from futureseg.utils import write_json_atomic
 from futureseg.utils.cli import enable_amp  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

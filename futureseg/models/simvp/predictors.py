@@ -9,7 +9,7 @@ from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from futureseg.structures.metainfo import IGNORE_INDEX, NUM_CLASSES
+from futureseg.structures import IGNORE_INDEX, NUM_CLASSES, present_classes
 from futureseg.registry import MODELS, POSTPROCESSORS
 from ..data_preprocessor import stack_field
 from ..attribute_heads import NUM_ATTRIBUTE_CHANNELS, attribute_log_probs
@@ -153,11 +153,13 @@ class SimVPMaskPredictor(SimVPBase):
         postprocessors (list[dict]): POSTPROCESSORS applied in order to the predicted mask of
             the last frame at test time (e.g. ``dict(type='NewObjectSuppression')``). The
             sample keeps every stage in ``pred_stages`` and the final one in ``pred_masks``.
-        known_objects (dict): where the post-processors' known objects come from:
-            ``dict(source='segmenter', config=..., checkpoint=..., min_pixels=1)`` (what a
-            method can see at test time) or ``dict(source='input_masks')`` (true masks of
-            frames 1-11, for reference; needs ``LoadVideo(load_input_masks=...)``) or
-            ``dict(source='context_masks')`` (the masks a mask-space model read).
+        known_objects (dict): where the post-processors' known objects (the classes of
+            frames 1-11) come from: ``dict(source='context_masks', min_pixels=1)``, the masks
+            of the input frames the sample carries (at test time the segmenter's, precomputed
+            by ``tools/pseudo_label.py`` into the dataset's ``context_mask_root``; needs
+            ``LoadVideo(load_context_masks=True)``: what a method can see), or
+            ``dict(source='input_masks')`` (the true masks of frames 1-11, for reference;
+            needs ``LoadVideo(load_input_masks=...)``).
         copy_prior (float): 0 (off), or the starting weight of a learned vote of the input
             frames' masks (``CopyPrior``) added to the logits, so that training starts from
             the copy-frame-11 baseline and learns the motion on top. The masks are each
@@ -193,37 +195,33 @@ class SimVPMaskPredictor(SimVPBase):
         self.losses = nn.ModuleList(MODELS.build(cfg) for cfg in losses)
         self.postprocessors = [(cfg['type'], POSTPROCESSORS.build(cfg)) for cfg in postprocessors]
         self.known_objects = dict(known_objects) if known_objects else None
-        sources = ('segmenter', 'input_masks', 'context_masks')
+        sources = ('input_masks', 'context_masks')
+        if self.known_objects and self.known_objects.get('source') == 'segmenter':
+            raise ValueError("known_objects.source='segmenter' is gone: the segmenter's masks of "
+                             "frames 1-11 are precomputed (tools/pseudo_label.py --out "
+                             "DATA/seg_masks/SPLIT) and read as context masks: use "
+                             "known_objects=dict(source='context_masks') with the dataset's "
+                             "context_mask_root and LoadVideo(load_context_masks=True)")
         if self.known_objects and self.known_objects.get('source') not in sources:
             raise ValueError(f"known_objects.source must be one of {sources}, got "
                              f"{self.known_objects.get('source')!r}")
         if self.postprocessors and not self.known_objects:
             raise ValueError('post-processors need known_objects=dict(source=...)')
-        self._segmenter = None  # built on first use, outside the module tree
         self.copy_prior = (CopyPrior(self.num_input_frames, copy_prior, num_classes)
                            if copy_prior else None)
 
-    def _known(self, sample, frames):
-        """Known object classes of one video, and the segmenter's masks of frames 1-11 if used."""
-        from futureseg.postprocessing.known_objects import SegmenterKnownObjects, classes_in
-        cfg = self.known_objects
-        min_pixels = cfg.get('min_pixels', 1)
-        if cfg['source'] == 'input_masks':
-            if 'input_masks' not in sample:
-                raise ValueError("known_objects source 'input_masks' needs LoadVideo(load_input_masks=True)")
-            return classes_in(sample.input_masks, min_pixels), None
-        if cfg['source'] == 'context_masks':
-            return classes_in(sample.context_masks, min_pixels), None
-        if self._segmenter is None:
-            self._segmenter = SegmenterKnownObjects(cfg['config'], cfg['checkpoint'], min_pixels)
-        seg = self._segmenter.masks(self.data_preprocessor.denormalize(frames[None])[0])
-        return classes_in(seg, min_pixels), seg
+    def known_classes(self, sample):
+        """Known object classes of one video: those of its input frames' masks."""
+        source = self.known_objects['source']
+        if source not in sample:
+            loader = 'load_input_masks' if source == 'input_masks' else 'load_context_masks'
+            raise ValueError(f"known_objects source {source!r} needs LoadVideo({loader}=True) "
+                             'in the test pipeline')
+        return present_classes(sample.get(source), self.known_objects.get('min_pixels', 1))
 
-    def postprocess(self, sample, pred, frames):
+    def postprocess(self, sample, pred):
         """Apply the post-processors to the last predicted frame of one sample."""
-        known, seg = self._known(sample, frames)
-        if seg is not None:
-            sample.input_seg_masks = seg
+        known = self.known_classes(sample)
         mask = pred[-1].cpu().numpy()
         stages = {'raw': pred[-1]}
         for name, post in self.postprocessors:
@@ -278,7 +276,7 @@ class SimVPMaskPredictor(SimVPBase):
             return self.loss_from_logits(logits, stack_field(data_samples, 'gt_masks'))
         if mode == 'predict':
             pred = logits.argmax(2)
-            for s, p, frames in zip(data_samples, pred, inputs):
-                s.pred_masks = self.postprocess(s, p, frames) if self.postprocessors else p
+            for s, p in zip(data_samples, pred):
+                s.pred_masks = self.postprocess(s, p) if self.postprocessors else p
             return data_samples
         raise ValueError(f'unknown mode {mode!r}')
