@@ -35,18 +35,8 @@ VideoInput = Union[str, np.ndarray]
 
 def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = None,
                device: str = 'cpu', cfg_options: Optional[dict] = None) -> torch.nn.Module:
-    """A model from its config and checkpoint, in eval mode (mmseg's ``init_model``).
-
-    Args:
-        config (str | Path | Config): config file or loaded config.
-        checkpoint (str, optional): checkpoint file; None keeps the initial weights (e.g. to
-            count parameters). Default None.
-        device (str): 'cpu', 'cuda', 'cuda:1', ... Default 'cpu'.
-        cfg_options (dict, optional): overrides merged into the config. Default None.
-
-    Returns:
-        nn.Module: the model, with ``cfg`` (its config) and ``dataset_meta`` (classes, palette).
-    """
+    """A model from its config and checkpoint, in eval mode, with ``cfg`` and ``dataset_meta``
+    (mmseg's ``init_model``); the arguments are ``futureseg.models.build_model``'s."""
     return build_model(config, checkpoint, device, cfg_options)
 
 

@@ -5,17 +5,8 @@ A filter is a callable ``filter(masks, info) -> bool`` (True keeps the video), w
 the dataset's ``mask_source``) and ``info`` the video's data info. Add your own with
 ``@FILTERS.register_module()`` in a plugin package.
 """
-import numpy as np
-
 from futureseg.registry import FILTERS
-from .metainfo import NUM_CLASSES
-
-
-def object_pixel_counts(masks):
-    """(T, NUM_CLASSES) pixel count of each class in each frame; background column zeroed."""
-    counts = np.stack([np.bincount(m.ravel(), minlength=256)[:NUM_CLASSES] for m in masks])
-    counts[:, 0] = 0
-    return counts
+from futureseg.structures import present_classes
 
 
 @FILTERS.register_module()
@@ -33,10 +24,9 @@ class NoNewObjects:
         self.min_pixels = min_pixels
 
     def __call__(self, masks, info=None):
-        present = object_pixel_counts(masks) >= self.min_pixels
-        seen = present[:self.num_input_frames].any(0)
-        later = present[self.num_input_frames:].any(0)
-        return not bool((later & ~seen).any())
+        seen = present_classes(masks[:self.num_input_frames], self.min_pixels)
+        later = present_classes(masks[self.num_input_frames:], self.min_pixels)
+        return not (later - seen)
 
 
 @FILTERS.register_module()
@@ -52,5 +42,4 @@ class MinObjects:
         self.frames = slice(*frames)
 
     def __call__(self, masks, info=None):
-        present = object_pixel_counts(masks[self.frames]).any(0)
-        return int(present.sum()) >= self.min_objects
+        return len(present_classes(masks[self.frames])) >= self.min_objects

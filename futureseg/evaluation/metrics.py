@@ -9,7 +9,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from prettytable import PrettyTable
 
-from futureseg.structures.metainfo import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES
+from futureseg.structures import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES, present_classes
 from futureseg.registry import METRICS
 from futureseg.utils.io import atomic_path, write_json_atomic, write_npy_atomic
 from .functional import attribute_accuracy, confusion_matrix, jaccard_index, per_class_iou
@@ -22,8 +22,7 @@ def seen_new_tallies(pred, gt, input_masks, num_classes=NUM_CLASSES, ignore_inde
     pred, gt, input_masks = (torch.as_tensor(x) for x in (pred, gt, input_masks))
     gt, input_masks = gt.to(pred.device), input_masks.to(pred.device)
     seen = torch.zeros(num_classes, dtype=torch.bool, device=pred.device)
-    seen[input_masks[input_masks < num_classes].unique().long()] = True
-    seen[0] = False
+    seen[sorted(present_classes(input_masks, num_classes=num_classes))] = True
     valid = gt != ignore_index
     out = {}
     classes = torch.unique(torch.cat([pred[valid], gt[valid]])).long()
