@@ -137,9 +137,19 @@ class _Mlp(nn.Module):
         return self.fc2(F.gelu(self.dwconv(self.fc1(x))))
 
 
+def _drop_path(x, p, training):
+    """Stochastic depth: each sample's residual branch dropped with probability ``p``."""
+    if p == 0. or not training:
+        return x
+    keep = 1 - p
+    mask = (keep + torch.rand((x.shape[0],) + (1,) * (x.ndim - 1), dtype=x.dtype, device=x.device)).floor()
+    return x.div(keep) * mask
+
+
 class _Block(nn.Module):
-    def __init__(self, dim, kind, mlp_ratio=8.):
+    def __init__(self, dim, kind, mlp_ratio=8., drop_path=0.):
         super().__init__()
+        self.drop_path = drop_path
         self.norm1 = nn.BatchNorm2d(dim)
         self.attn = _Attention(dim, kind)
         self.norm2 = nn.BatchNorm2d(dim)
@@ -148,14 +158,14 @@ class _Block(nn.Module):
         self.layer_scale_2 = nn.Parameter(1e-2 * torch.ones(dim))
 
     def forward(self, x):
-        x = x + self.layer_scale_1[:, None, None] * self.attn(self.norm1(x))
-        return x + self.layer_scale_2[:, None, None] * self.mlp(self.norm2(x))
+        x = x + _drop_path(self.layer_scale_1[:, None, None] * self.attn(self.norm1(x)), self.drop_path, self.training)
+        return x + _drop_path(self.layer_scale_2[:, None, None] * self.mlp(self.norm2(x)), self.drop_path, self.training)
 
 
 class _MetaBlock(nn.Module):
-    def __init__(self, c_in, c_out, kind):
+    def __init__(self, c_in, c_out, kind, drop_path=0.):
         super().__init__()
-        self.block = _Block(c_in, kind)
+        self.block = _Block(c_in, kind, drop_path=drop_path)
         self.reduction = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x):
@@ -163,10 +173,13 @@ class _MetaBlock(nn.Module):
 
 
 class MetaTranslator(nn.Module):
-    def __init__(self, c, hid, n, kind):
+    def __init__(self, c, hid, n, kind, drop_path=0.):
         super().__init__()
         chans = [c] + [hid] * (n - 1) + [c]
-        self.enc = nn.Sequential(*[_MetaBlock(chans[k], chans[k + 1], kind) for k in range(n)])
+        # OpenSTL's stochastic-depth rule: linspace(0.01, drop_path), the last block at drop_path
+        rates = torch.linspace(1e-2, drop_path, n).tolist()
+        rates[-1] = drop_path
+        self.enc = nn.Sequential(*[_MetaBlock(chans[k], chans[k + 1], kind, rates[k]) for k in range(n)])
 
     def forward(self, z):
         return self.enc(z)
