@@ -73,7 +73,8 @@ class SeededDefaultSampler(DefaultSampler):
         dataset (Sized): The dataset.
         shuffle (bool): Shuffle the order each epoch. Default: True.
         seed (int, optional): Seed of the order and of the sample seeds; the Runner passes
-            ``randomness.seed``. Default: None (a random seed shared by the ranks).
+            ``randomness.seed``; None means a random seed shared by the ranks.
+            Default: None.
         round_up (bool): Pad the order so that every rank gets as many samples.
             Default: True.
     """
