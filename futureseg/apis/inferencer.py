@@ -15,7 +15,7 @@ with ``submission`` the competition tensor (N, H, W) uint8 in numeric video orde
 import os
 import os.path as osp
 from datetime import datetime
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
 import torch
@@ -28,6 +28,9 @@ from futureseg.structures import save_mask_png
 from .inference import (build_inference_pipeline, expand_inputs, inference_config, init_model,
                         needs_segmenter, predict_batch, video_info)
 from .recipe import recipe_model
+
+if TYPE_CHECKING:
+    from mmengine.config import Config
 
 
 @INFERENCERS.register_module()

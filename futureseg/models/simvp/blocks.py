@@ -142,7 +142,8 @@ class InceptionBlock(nn.Module):
         return sum(branch(x) for branch in self.branches)
 
 
-def large_kernel_convs(dim, kernel_size=21, dilation=3):
+def large_kernel_convs(dim: int, kernel_size: int = 21,
+                       dilation: int = 3) -> Tuple[nn.Conv2d, nn.Conv2d]:
     """A large depthwise kernel decomposed as a small depthwise conv and a dilated depthwise
     conv (the statics of gSTA and TAU)."""
     d_k = 2 * dilation - 1
@@ -156,12 +157,12 @@ def large_kernel_convs(dim, kernel_size=21, dilation=3):
 class LargeKernelAttention(nn.Module):
     """gSTA's gated attention: depthwise conv, dilated depthwise conv, 1x1 to 2C, sigmoid gate."""
 
-    def __init__(self, dim, kernel_size=21, dilation=3):
+    def __init__(self, dim: int, kernel_size: int = 21, dilation: int = 3):
         super().__init__()
         self.conv0, self.conv_spatial = large_kernel_convs(dim, kernel_size, dilation)
         self.conv1 = nn.Conv2d(dim, 2 * dim, 1)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         f, g = self.conv1(self.conv_spatial(self.conv0(x))).chunk(2, dim=1)
         return torch.sigmoid(g) * f
 
@@ -170,7 +171,7 @@ class TemporalAttentionModule(nn.Module):
     """TAU's attention: the same large-kernel statics times an SE-style channel weight
     (the dynamics), times the input."""
 
-    def __init__(self, dim, kernel_size=21, dilation=3, reduction=16):
+    def __init__(self, dim: int, kernel_size: int = 21, dilation: int = 3, reduction: int = 16):
         super().__init__()
         self.conv0, self.conv_spatial = large_kernel_convs(dim, kernel_size, dilation)
         self.conv1 = nn.Conv2d(dim, dim, 1)
@@ -178,7 +179,7 @@ class TemporalAttentionModule(nn.Module):
         self.fc = nn.Sequential(nn.Linear(dim, squeeze, bias=False), nn.ReLU(True),
                                 nn.Linear(squeeze, dim, bias=False), nn.Sigmoid())
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         statics = self.conv1(self.conv_spatial(self.conv0(x)))
         dynamics = self.fc(x.mean((2, 3)))[..., None, None]
         return dynamics * statics * x
@@ -187,7 +188,7 @@ class TemporalAttentionModule(nn.Module):
 class AttentionUnit(nn.Module):
     """1x1 conv, GELU, attention module, 1x1 conv, plus shortcut."""
 
-    def __init__(self, dim, kernel_size=21, kind='gsta'):
+    def __init__(self, dim: int, kernel_size: int = 21, kind: str = 'gsta'):
         super().__init__()
         self.proj_1 = nn.Conv2d(dim, dim, 1)
         self.activation = nn.GELU()
@@ -195,14 +196,14 @@ class AttentionUnit(nn.Module):
                                     else TemporalAttentionModule(dim, kernel_size))
         self.proj_2 = nn.Conv2d(dim, dim, 1)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.proj_2(self.spatial_gating_unit(self.activation(self.proj_1(x))))
 
 
 class ConvMlp(nn.Module):
     """1x1 conv, depthwise 3x3, GELU, 1x1 conv."""
 
-    def __init__(self, dim, hidden, drop=0.):
+    def __init__(self, dim: int, hidden: int, drop: float = 0.):
         super().__init__()
         self.fc1 = nn.Conv2d(dim, hidden, 1)
         self.dwconv = nn.Conv2d(hidden, hidden, 3, 1, 1, groups=hidden)
@@ -210,15 +211,15 @@ class ConvMlp(nn.Module):
         self.fc2 = nn.Conv2d(hidden, dim, 1)
         self.drop = nn.Dropout(drop)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.drop(self.fc2(self.drop(self.act(self.dwconv(self.fc1(x))))))
 
 
 class AttentionBlock(nn.Module):
     """gSTA / TAU block: BN, attention unit and BN, conv MLP, each with layer scale and drop path."""
 
-    def __init__(self, dim, kind='gsta', kernel_size=21, mlp_ratio=8., drop=0., drop_path=0.,
-                 init_value=1e-2):
+    def __init__(self, dim: int, kind: str = 'gsta', kernel_size: int = 21, mlp_ratio: float = 8.,
+                 drop: float = 0., drop_path: float = 0., init_value: float = 1e-2):
         super().__init__()
         self.norm1 = nn.BatchNorm2d(dim)
         self.attn = AttentionUnit(dim, kernel_size, kind)
@@ -228,7 +229,7 @@ class AttentionBlock(nn.Module):
         self.layer_scale_1 = nn.Parameter(init_value * torch.ones(dim))
         self.layer_scale_2 = nn.Parameter(init_value * torch.ones(dim))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.drop_path(self.layer_scale_1[:, None, None] * self.attn(self.norm1(x)))
         return x + self.drop_path(self.layer_scale_2[:, None, None] * self.mlp(self.norm2(x)))
 
@@ -236,10 +237,10 @@ class AttentionBlock(nn.Module):
 class MetaBlock(nn.Module):
     """An attention block at ``c_in`` channels, then a 1x1 conv to ``c_out`` if they differ."""
 
-    def __init__(self, c_in, c_out, **block_kwargs):
+    def __init__(self, c_in: int, c_out: int, **block_kwargs):
         super().__init__()
         self.block = AttentionBlock(c_in, **block_kwargs)
         self.reduction = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.reduction(self.block(x))
