@@ -199,3 +199,39 @@ def test_drop_path_and_weight_decay_follow_openstl():
     for name, p in gsta.named_parameters():
         no_decay = 'layer_scale' in name or 'norm' in name or name.endswith('bias')
         assert decay[id(p)] == (0. if no_decay else 0.05), name
+
+
+def test_norm_and_act_cfgs_reach_the_blocks():
+    """norm_cfg / act_cfg as mmseg's blocks take them: the defaults are SimVP's layers
+    (GroupNorm(2) / GroupNorm(groups) + LeakyReLU(0.2)), others (BN + ReLU) build and run, and
+    the deprecated ``act`` string still maps to an act_cfg."""
+    from torch import nn
+    enc = MODELS.build(dict(type='SimVPEncoder', in_channels=3, hid_S=8, N_S=2))
+    incep = MODELS.build(dict(type='IncepUTranslator', in_channels=16, hid_T=16, N_T=2, groups=4))
+    assert isinstance(enc.enc[0].norm, nn.GroupNorm) and enc.enc[0].norm.num_groups == 2
+    assert isinstance(enc.enc[0].act, nn.LeakyReLU) and enc.enc[0].act.negative_slope == 0.2
+    branch = incep.enc[0].branches[0]
+    assert isinstance(branch.norm, nn.GroupNorm) and branch.norm.num_groups == 4
+    assert isinstance(branch.act, nn.LeakyReLU) and branch.act.negative_slope == 0.2
+
+    bn, relu = dict(type='BN'), dict(type='ReLU', inplace=True)
+    model = MODELS.build(dict(
+        type='SimVPMaskPredictor', output='last',
+        encoder=dict(type='SimVPEncoder', in_channels=3, hid_S=8, N_S=2, norm_cfg=bn, act_cfg=relu),
+        translator=dict(type='IncepUTranslator', hid_T=16, N_T=2, norm_cfg=bn, act_cfg=relu),
+        decoder=dict(type='SimVPDecoder', hid_S=8, N_S=2, norm_cfg=bn, act_cfg=relu)))
+    model.init_weights()
+    kinds = {type(m) for m in model.modules()}
+    assert {nn.BatchNorm2d, nn.ReLU} <= kinds and not kinds & {nn.GroupNorm, nn.LeakyReLU}
+    assert model(torch.rand(2, 11, 3, 32, 32)).shape == (2, 1, 49, 32, 32)
+    # same parameter names as the default, so the weight-decay filter still finds the norms
+    default = MODELS.build(dict(type='SimVPMaskPredictor', output='last', **TINY))
+    assert [k for k, _ in model.named_parameters()] == [k for k, _ in default.named_parameters()]
+
+    with pytest.warns(DeprecationWarning, match='act_cfg'):
+        silu = MODELS.build(dict(type='SimVPDecoder', hid_S=8, N_S=2, act='SiLU'))
+    assert all(isinstance(b.act, nn.SiLU) for b in silu.dec)
+    with pytest.raises(ValueError, match='not both'):
+        MODELS.build(dict(type='SimVPEncoder', act='SiLU', act_cfg=relu))
+    with pytest.raises(ValueError, match='activation'):
+        MODELS.build(dict(type='SimVPEncoder', act='Tanh'))

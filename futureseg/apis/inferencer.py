@@ -15,7 +15,7 @@ with ``submission`` the competition tensor (N, H, W) uint8 in numeric video orde
 import os
 import os.path as osp
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
 import torch
@@ -29,29 +29,34 @@ from .inference import (build_inference_pipeline, expand_inputs, inference_confi
                         needs_segmenter, predict_batch, video_info)
 from .recipe import recipe_model
 
+if TYPE_CHECKING:
+    from mmengine.config import Config
+
 
 @INFERENCERS.register_module()
 class FutureSegInferencer(BaseInferencer):
     """Predicts the mask of frame 22 of videos from their frames 1-11, without labels.
 
     Args:
-        model (str | Config): a recipe work dir (its final model: the last TestModel stage,
+        model (str | Config): A recipe work dir (its final model: the last TestModel stage,
             post-processors included, and its segmenter) or a model config.
-        weights (str, optional): the checkpoint; required with a config. Default None.
+        weights (str, optional): The checkpoint; required with a config. Default: None.
         segmenter (dict, optional): ``dict(config=..., checkpoint=...)`` of the frame
             segmenter that mask-space and frame predictors need, and that NOS takes the known
-            objects from; a recipe work dir brings its own. Default None.
-        stage (str, optional): with a recipe work dir, the stage whose model to use.
-        device (str, optional): default 'cuda' when there is a GPU, else 'cpu'.
-        cfg_options (dict, optional): overrides merged into the model's config.
-        show_progress (bool): a progress bar over the batches. Default True.
+            objects from; a recipe work dir brings its own. Default: None.
+        stage (str, optional): With a recipe work dir, the stage whose model to use; None
+            means the last TestModel stage that finished. Default: None.
+        device (str, optional): None means 'cuda' when there is a GPU, else 'cpu'.
+            Default: None.
+        cfg_options (dict, optional): Overrides merged into the model's config. Default: None.
+        show_progress (bool): A progress bar over the batches. Default: True.
     """
     preprocess_kwargs: set = set()
     forward_kwargs: set = set()
     visualize_kwargs: set = {'vis_dir', 'show', 'wait_time', 'no_vis'}
     postprocess_kwargs: set = {'pred_dir', 'submission'}
 
-    def __init__(self, model, weights: Optional[str] = None, segmenter: Optional[dict] = None,
+    def __init__(self, model: Union[str, 'Config'], weights: Optional[str] = None, segmenter: Optional[dict] = None,
                  stage: Optional[str] = None, device: Optional[str] = None,
                  cfg_options: Optional[dict] = None, show_progress: bool = True):
         from mmengine.config import Config

@@ -71,11 +71,12 @@ class SeededDefaultSampler(DefaultSampler):
 
     Args:
         dataset (Sized): The dataset.
-        shuffle (bool): Shuffle the order each epoch. Defaults to True.
+        shuffle (bool): Shuffle the order each epoch. Default: True.
         seed (int, optional): Seed of the order and of the sample seeds; the Runner passes
-            ``randomness.seed``. Defaults to None (a random seed shared by the ranks).
+            ``randomness.seed``; None means a random seed shared by the ranks.
+            Default: None.
         round_up (bool): Pad the order so that every rank gets as many samples.
-            Defaults to True.
+            Default: True.
     """
 
     def __iter__(self) -> Iterator[SeededIndex]:
@@ -92,8 +93,8 @@ class SeededInfiniteSampler(InfiniteSampler):
 
     Args:
         dataset (Sized): The dataset.
-        shuffle (bool): Shuffle each pass over the data. Defaults to True.
-        seed (int, optional): Seed of the order and of the sample seeds. Defaults to None.
+        shuffle (bool): Shuffle each pass over the data. Default: True.
+        seed (int, optional): Seed of the order and of the sample seeds. Default: None.
     """
 
     def _indices_of_rank(self) -> Iterator[SeededIndex]:

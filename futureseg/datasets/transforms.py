@@ -7,6 +7,7 @@ A video sample's arrays: ``input_frames`` (Ti, H, W, 3) uint8 RGB, ``target_fram
 true ones). Spatial transforms apply the same change to all of them.
 """
 import os.path as osp
+from typing import Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -30,7 +31,7 @@ def _cache(results):
     return _CACHES[cache_dir]
 
 
-def read_frames(results, indices):
+def read_frames(results: dict, indices: Sequence[int]) -> np.ndarray:
     """(len(indices), H, W, 3) uint8 frames of the sample's video, from the cache if any."""
     cache = _cache(results)
     if cache is not None:
@@ -44,7 +45,8 @@ def read_frames(results, indices):
 
 
 
-def read_masks(results, indices, frame_size=None, path_key='mask_path'):
+def read_masks(results: dict, indices: Sequence[int], frame_size: Optional[Tuple[int, int]] = None,
+               path_key: str = 'mask_path') -> np.ndarray:
     """(len(indices), H, W) uint8 masks (ids >= 49 -> 255), from the cache if it has them.
 
     ``path_key`` names the sample's mask file: 'mask_path' (the video's masks, exactly
@@ -68,22 +70,29 @@ def read_masks(results, indices, frame_size=None, path_key='mask_path'):
 class LoadVideo(BaseTransform):
     """Loads what the dataset's ``mode`` asks for (or what is set here explicitly).
 
-    Config keys:
-        input_frames (tuple): (start, stop) of the input frames, default (0, num_input_frames).
-        target_frames (tuple | None): frames to predict; default by mode: frames/future_masks
-            (num_input_frames, num_frames), last_mask (num_frames - 1, num_frames).
-        load_target_frames (bool | None): load RGB targets (default: only in 'frames' mode).
-        load_masks (bool | None): load target masks (default: future_masks / last_mask modes).
-        load_input_masks (bool | 'auto'): also load the masks of the input frames (e.g. for
-            NOS evaluation with true known objects, or mask-space models); 'auto' loads them
-            when the video has masks (so one test pipeline serves val and hidden). Default False.
-        load_context_masks (bool): load ``context_masks``, the input frames' masks a
+    Args:
+        input_frames (tuple[int, int], optional): (start, stop) of the input frames; None
+            means (0, num_input_frames). Default: None.
+        target_frames (tuple[int, int], optional): (start, stop) of the frames to predict;
+            None means by mode: 'frames' / 'future_masks' (num_input_frames, num_frames),
+            'last_mask' (num_frames - 1, num_frames). Default: None.
+        load_target_frames (bool, optional): Load the RGB targets; None means only in
+            'frames' mode. Default: None.
+        load_masks (bool, optional): Load the target masks; None means in the
+            'future_masks' / 'last_mask' modes. Default: None.
+        load_input_masks (bool | str): Also load the masks of the input frames (e.g. for NOS
+            evaluation with true known objects, or mask-space models); 'auto' loads them
+            when the video has masks (so one test pipeline serves val and hidden).
+            Default: False.
+        load_context_masks (bool): Load ``context_masks``, the input frames' masks a
             mask-space model reads: from the dataset's ``context_mask_root`` (a segmenter's
-            masks) when it has one, else the true masks. Default False.
+            masks) when it has one, else the true masks. Default: False.
     """
 
-    def __init__(self, input_frames=None, target_frames=None, load_target_frames=None,
-                 load_masks=None, load_input_masks=False, load_context_masks=False):
+    def __init__(self, input_frames: Optional[Tuple[int, int]] = None,
+                 target_frames: Optional[Tuple[int, int]] = None,
+                 load_target_frames: Optional[bool] = None, load_masks: Optional[bool] = None,
+                 load_input_masks: Union[bool, str] = False, load_context_masks: bool = False):
         self.load_context_masks = load_context_masks
         self.input_frames = input_frames
         self.target_frames = target_frames
@@ -91,7 +100,7 @@ class LoadVideo(BaseTransform):
         self.load_masks = load_masks
         self.load_input_masks = load_input_masks
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         mode = results.get('mode', 'future_masks')
         n_in, n_all = results.get('num_input_frames', 11), results.get('num_frames', 22)
         inputs = list(range(*(self.input_frames or (0, n_in))))
@@ -136,12 +145,16 @@ class LoadVideo(BaseTransform):
 
 @TRANSFORMS.register_module()
 class ResizeVideo(BaseTransform):
-    """Resizes every frame (bilinear) and mask (nearest) to ``scale`` = (height, width)."""
+    """Resizes every frame (bilinear) and mask (nearest) to ``scale`` = (height, width).
 
-    def __init__(self, scale):
+    Args:
+        scale (tuple[int, int]): The output (height, width).
+    """
+
+    def __init__(self, scale: Tuple[int, int]):
         self.scale = tuple(scale)
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         h, w = self.scale
         for key in FRAME_KEYS:
             if key in results:
@@ -157,12 +170,16 @@ class ResizeVideo(BaseTransform):
 
 @TRANSFORMS.register_module()
 class RandomVideoFlip(BaseTransform):
-    """Flips all frames and masks of a sample horizontally together, with probability ``prob``."""
+    """Flips all frames and masks of a sample horizontally together, with probability ``prob``.
 
-    def __init__(self, prob=0.5):
+    Args:
+        prob (float): Chance of a flip. Default: 0.5.
+    """
+
+    def __init__(self, prob: float = 0.5):
         self.prob = prob
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         flip = np.random.rand() < self.prob
         results['flip'] = bool(flip)
         if flip:
@@ -180,16 +197,23 @@ class CorruptContextMasks(BaseTransform):
     near-perfect training-set) masks so learns to pool frames against such errors, as it
     must at test time.
 
-    Config keys: swap_prob (0.2), drop_prob (0.05), num_classes (49), key ('context_masks').
+    Args:
+        swap_prob (float): Chance that a class's pixels get another object class.
+            Default: 0.2.
+        drop_prob (float): Chance that they become background (``swap_prob + drop_prob``
+            at most 1). Default: 0.05.
+        num_classes (int): Number of classes, background included. Default: 49.
+        key (str): The results key of the masks to corrupt. Default: 'context_masks'.
     """
 
-    def __init__(self, swap_prob=0.2, drop_prob=0.05, num_classes=49, key='context_masks'):
+    def __init__(self, swap_prob: float = 0.2, drop_prob: float = 0.05, num_classes: int = 49,
+                 key: str = 'context_masks'):
         if not 0 <= swap_prob + drop_prob <= 1:
             raise ValueError(f'swap_prob + drop_prob must be in [0, 1], got {swap_prob} + {drop_prob}')
         self.swap_prob, self.drop_prob = swap_prob, drop_prob
         self.num_classes, self.key = num_classes, key
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         if self.key not in results:
             raise KeyError(f'CorruptContextMasks: no {self.key!r} (use LoadVideo(load_context_masks=True) first)')
         masks = results[self.key].copy()
@@ -210,12 +234,13 @@ class CorruptContextMasks(BaseTransform):
 
 @TRANSFORMS.register_module()
 class PackVideoInputs(BaseTransform):
-    """Packs ``inputs`` (Ti, 3, H, W) uint8 and a ``VideoDataSample``."""
+    """Packs ``inputs`` (Ti, 3, H, W) uint8 and a ``VideoDataSample`` (the metainfo keys in
+    ``META_KEYS``). It takes no arguments."""
 
     META_KEYS = ('video_id', 'video_dir', 'video_name', 'split', 'input_frame_ids',
                  'target_frame_ids', 'ori_shape', 'img_shape', 'flip', 'context_source')
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         sample = VideoDataSample(metainfo={k: results[k] for k in self.META_KEYS if k in results})
         if 'target_frames' in results:
             sample.target_frames = torch.from_numpy(results['target_frames']).permute(0, 3, 1, 2).contiguous()
@@ -231,9 +256,9 @@ class PackVideoInputs(BaseTransform):
 @TRANSFORMS.register_module()
 class LoadFrameAndMask(BaseTransform):
     """Loads one frame (RGB) and its mask for the frame segmenter, from the cache or the files,
-    into mmseg's ``img`` / ``gt_seg_map`` fields."""
+    into mmseg's ``img`` / ``gt_seg_map`` fields. It takes no arguments."""
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         k = results['frame_index']
         results['img'] = read_frames({**results, 'video_dir': osp.dirname(results['img_path'])}, [k])[0]
         results['gt_seg_map'] = read_masks(results, [k], results['img'].shape[:2])[0]

@@ -1,6 +1,6 @@
 """Datasets over the course layout: whole videos (SimVP stages) and single frames (segmenter)."""
 import os.path as osp
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 from mmengine.dataset import BaseDataset, ConcatDataset
 from mmengine.logging import MMLogger
@@ -91,27 +91,30 @@ class _CourseLayoutMixin(SeededSamplesMixin):
 class FutureSegVideoDataset(_CourseLayoutMixin, BaseDataset):
     """Videos of one split of the course layout, one sample per video.
 
-    Config keys:
-        data_root (str): the data set root (holding train/, val/, unlabeled/, hidden/).
-        split (str): folder under data_root. Default 'train'.
-        mode (str): what a sample holds —
-            'frames': frames 1-11 -> frames 12-22 (pre-training; labelled or not);
-            'future_masks': frames 1-11 -> masks of frames 12-22;
-            'last_mask': frames 1-11 -> mask of frame 22 only;
-            'inputs_only': frames 1-11 (hidden split, submissions).
-            The pipeline loads what the mode needs (see ``LoadVideo``).
-        mask_root (str, optional): read masks from ``mask_root/video_N/mask.npy`` instead of
-            the split's own (pseudo-labels of unlabelled videos).
+    Args:
+        data_root (str): The data set root (holding train/, val/, unlabeled/, hidden/).
+        split (str): Folder under data_root. Default: 'train'.
+        mode (str): What a sample holds (the pipeline loads what the mode needs, see
+            ``LoadVideo``). Default: 'future_masks'.
+
+            - 'frames': frames 1-11 -> frames 12-22 (pre-training; labelled or not);
+            - 'future_masks': frames 1-11 -> masks of frames 12-22;
+            - 'last_mask': frames 1-11 -> mask of frame 22 only;
+            - 'inputs_only': frames 1-11 (hidden split, submissions).
+        mask_root (str, optional): Read masks from ``mask_root/video_N/mask.npy`` instead of
+            the split's own (pseudo-labels of unlabelled videos). Default: None.
         context_mask_root (str, optional): ``context_mask_root/video_N/mask.npy`` holds the
             masks a mask-space model reads for the input frames (a segmenter's masks, written
-            by tools/pseudo_label.py); without it those come from the true masks.
-        num_input_frames (int): default 11. num_frames (int): frames in a full video, 22.
-        filters (list[dict]): FILTERS configs; a video is kept when all keep it.
-        on_error (str): 'raise' (default) or 'skip' bad videos, counted in the log.
-        use_cache (bool | 'require'): use the split's frame cache when it is fresh (default
-            True); 'require' refuses to run without one.
-        indices, pipeline, test_mode, serialize_data, lazy_init, max_refetch: as MMEngine's
-            BaseDataset.
+            by tools/pseudo_label.py); None takes those from the true masks. Default: None.
+        num_input_frames (int): Input frames per video. Default: 11.
+        num_frames (int): Frames in a full video. Default: 22.
+        filters (Sequence[dict]): FILTERS configs (or built filters); a video is kept when
+            all keep it. Default: ().
+        on_error (str): 'raise' or 'skip' bad videos, counted in the log. Default: 'raise'.
+        use_cache (bool | str): Use the split's frame cache when it is fresh; 'require'
+            refuses to run without one. Default: True.
+        **kwargs: As MMEngine's BaseDataset (``pipeline``, ``indices``, ``test_mode``,
+            ``serialize_data``, ``lazy_init``, ``max_refetch``).
     """
     METAINFO = METAINFO
 
@@ -123,9 +126,9 @@ class FutureSegVideoDataset(_CourseLayoutMixin, BaseDataset):
                  context_mask_root: Optional[str] = None,
                  num_input_frames: int = 11,
                  num_frames: int = 22,
-                 filters: Sequence = (),
+                 filters: Sequence[dict] = (),
                  on_error: str = 'raise',
-                 use_cache=True,
+                 use_cache: Union[bool, str] = True,
                  **kwargs):
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
@@ -138,7 +141,7 @@ class FutureSegVideoDataset(_CourseLayoutMixin, BaseDataset):
         self.filters, self.on_error, self.use_cache = list(filters), on_error, use_cache
         super().__init__(data_root=data_root, **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         need_masks = self.mode in ('future_masks', 'last_mask') or bool(self.filters)
         data_list = []
         for vid, path, mask_path in self._list_checked_videos(need_masks):
@@ -164,14 +167,25 @@ class FutureSegFrameDataset(_CourseLayoutMixin, BaseSegDataset):
     mmsegmentation's BaseSegDataset with the course layout's data list; use it with the
     ``LoadFrameAndMask`` transform and mmseg's augmentations / ``PackSegInputs``.
 
-    Config keys: data_root, split, frames (indices of the frames used per video, default all
-    22), mask_root, filters, on_error, use_cache as in FutureSegVideoDataset; pipeline,
-    indices, test_mode, ... as mmseg's BaseSegDataset.
+    Args:
+        data_root (str): The data set root, as FutureSegVideoDataset's.
+        split (str): Folder under data_root. Default: 'train'.
+        frames (Sequence[int], optional): Indices of the frames used per video; None means
+            all ``num_frames``. Default: None.
+        mask_root (str, optional): As FutureSegVideoDataset's. Default: None.
+        filters (Sequence[dict]): As FutureSegVideoDataset's. Default: ().
+        on_error (str): As FutureSegVideoDataset's. Default: 'raise'.
+        use_cache (bool | str): As FutureSegVideoDataset's. Default: True.
+        num_frames (int): Frames in a full video. Default: 22.
+        **kwargs: As mmseg's BaseSegDataset (``pipeline``, ``indices``, ``test_mode``, ...;
+            ``reduce_zero_label`` defaults to False).
     """
     METAINFO = METAINFO
 
-    def __init__(self, data_root, split='train', frames=None, mask_root=None, filters=(),
-                 on_error='raise', use_cache=True, num_frames=22, **kwargs):
+    def __init__(self, data_root: str, split: str = 'train', frames: Optional[Sequence[int]] = None,
+                 mask_root: Optional[str] = None, filters: Sequence[dict] = (),
+                 on_error: str = 'raise', use_cache: Union[bool, str] = True,
+                 num_frames: int = 22, **kwargs):
         self.split, self.mask_root = split, mask_root
         self.frames = list(range(num_frames)) if frames is None else list(frames)
         self.num_frames_on_disk = num_frames
@@ -179,7 +193,7 @@ class FutureSegFrameDataset(_CourseLayoutMixin, BaseSegDataset):
         kwargs.setdefault('reduce_zero_label', False)
         super().__init__(data_root=data_root, img_suffix='.png', seg_map_suffix='.npy', **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         data_list = []
         for vid, path, mask_path in self._list_checked_videos(need_masks=True):
             extra = self._cache_fields(vid)
@@ -199,6 +213,10 @@ class SeededConcatDataset(SeededSamplesMixin, ConcatDataset):
     (``SeededSamplesMixin``): the plain wrapper would hand its datasets a plain index for all
     but the first, so their samples would draw from the loading process's generators.
 
-    Config keys: datasets (list of dataset configs), lazy_init, ignore_keys, as
-    ``ConcatDataset``.
+    Args:
+        datasets (Sequence[BaseDataset | dict]): The datasets (or their configs), as
+            ``ConcatDataset``'s.
+        lazy_init (bool): As ``ConcatDataset``'s. Default: False.
+        ignore_keys (str | list[str], optional): Metainfo keys allowed to differ, as
+            ``ConcatDataset``'s. Default: None.
     """

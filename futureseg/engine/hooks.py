@@ -1,6 +1,7 @@
 """Hooks (HOOKS registry)."""
 import math
 import os.path as osp
+from typing import Optional, Sequence, Tuple
 
 from mmengine.hooks import Hook
 
@@ -12,22 +13,28 @@ from .pseudo_label import write_pseudo_labels
 class PseudoLabelHook(Hook):
     """After the segmenter's training, label the unlabelled videos with it (stage 3).
 
-    Config keys: data_root, split ('unlabeled'), out_dir (default
-    ``<work_dir>/pseudo_labels/<split>``), batch_size (22 frames), overwrite (False).
+    Args:
+        data_root (str): The data set root (the course layout).
+        split (str): The split folder to label. Default: 'unlabeled'.
+        out_dir (str, optional): Where the masks go; None means
+            ``<work_dir>/pseudo_labels/<split>``. Default: None.
+        batch_size (int): Frames per segmenter batch (22: one video). Default: 22.
+        overwrite (bool): Label videos that already have a mask file again. Default: False.
     """
     priority = 'LOWEST'
 
-    def __init__(self, data_root, split='unlabeled', out_dir=None, batch_size=22, overwrite=False):
+    def __init__(self, data_root: str, split: str = 'unlabeled', out_dir: Optional[str] = None,
+                 batch_size: int = 22, overwrite: bool = False):
         self.data_root, self.split, self.out_dir = data_root, split, out_dir
         self.batch_size, self.overwrite = batch_size, overwrite
 
-    def after_train(self, runner):
+    def after_train(self, runner) -> None:
         out = self.out_dir or osp.join(runner.work_dir, 'pseudo_labels', self.split)
         write_pseudo_labels(runner.model, osp.join(self.data_root, self.split), out,
                             batch_size=self.batch_size, overwrite=self.overwrite)
 
 
-def schedule_value(progress, start, end, kind='linear'):
+def schedule_value(progress: float, start: float, end: float, kind: str = 'linear') -> float:
     """Value at ``progress`` in [0, 1] of a ramp from ``start`` to ``end``: 'linear',
     'cosine' (slow at both ends), 'sigmoid' (Bengio et al.'s inverse-sigmoid decay, turned
     into a rise) or 'step' (``start`` until the end of the ramp, then ``end``)."""
@@ -50,18 +57,25 @@ class ScheduledSamplingHook(Hook):
     """Raises how often, and for how many steps, an autoregressive model is fed its own
     predictions in training (scheduled sampling; sets the model's ``ss_prob``/``ss_steps``).
 
-    Config keys:
-        prob (tuple): (start, end) chance that a rollout feeds back its own predictions.
-        steps (tuple): (start, end) consecutive fed-back steps (rounded; 11 = free-running).
-        begin, end (float): where the ramp starts and ends, as fractions of training
-            (``by='ratio'``, default 0 and 0.8) or iterations (``by='iter'``).
-        by (str): 'ratio' or 'iter'.
-        schedule (str): 'linear' (default), 'cosine', 'sigmoid' or 'step'.
     The values are logged as ``ss_prob`` and ``ss_steps``.
+
+    Args:
+        prob (tuple[float, float]): (start, end) chance that a rollout feeds back its own
+            predictions. Default: (0.0, 1.0).
+        steps (tuple[int, int]): (start, end) consecutive fed-back steps (rounded;
+            11 = free-running). Default: (1, 11).
+        begin (float): Where the ramp starts, a fraction of training (``by='ratio'``) or an
+            iteration (``by='iter'``). Default: 0.0.
+        end (float): Where the ramp ends (after ``begin``), in the same unit. Default: 0.8.
+        by (str): 'ratio' or 'iter'. Default: 'ratio'.
+        schedule (str): 'linear', 'cosine', 'sigmoid' or 'step' (see
+            :func:`schedule_value`). Default: 'linear'.
     """
     priority = 'NORMAL'
 
-    def __init__(self, prob=(0., 1.), steps=(1, 11), begin=0., end=0.8, by='ratio', schedule='linear'):
+    def __init__(self, prob: Sequence[float] = (0., 1.), steps: Sequence[int] = (1, 11),
+                 begin: float = 0., end: float = 0.8, by: str = 'ratio',
+                 schedule: str = 'linear'):
         if by not in ('ratio', 'iter'):
             raise ValueError(f"by must be 'ratio' or 'iter', got {by!r}")
         if end <= begin:
@@ -70,7 +84,7 @@ class ScheduledSamplingHook(Hook):
         self.prob, self.steps = tuple(prob), tuple(steps)
         self.begin, self.end, self.by, self.schedule = begin, end, by, schedule
 
-    def values(self, it, max_iters):
+    def values(self, it: int, max_iters: int) -> Tuple[float, int]:
         """(ss_prob, ss_steps) at iteration ``it`` of ``max_iters``."""
         at = it / max(max_iters, 1) if self.by == 'ratio' else it
         progress = (at - self.begin) / (self.end - self.begin)
@@ -78,7 +92,7 @@ class ScheduledSamplingHook(Hook):
         steps = int(round(schedule_value(progress, *self.steps, self.schedule)))
         return prob, steps
 
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         model = getattr(runner.model, 'module', runner.model)
         if not hasattr(model, 'ss_prob'):
             raise TypeError(f'ScheduledSamplingHook needs a model with ss_prob/ss_steps '
@@ -94,8 +108,8 @@ class ChannelsLastHook(Hook):
     oneDNN CPU kernels convolve faster: converts the 4-D weights once before training /
     testing and makes the data preprocessor hand over channels-last inputs.
 
-    Config: ``custom_hooks = [dict(type='ChannelsLastHook')]`` (no keys). Checkpoints are
-    unaffected (``state_dict`` values are the same tensors, just strided differently).
+    Checkpoints are unaffected (``state_dict`` values are the same tensors, just strided
+    differently). It takes no arguments: ``custom_hooks = [dict(type='ChannelsLastHook')]``.
     """
     priority = 'VERY_HIGH'  # before the optimizer state or any hook touches the weights
 
@@ -110,11 +124,11 @@ class ChannelsLastHook(Hook):
         if hasattr(model.data_preprocessor, 'channels_last'):
             model.data_preprocessor.channels_last = True
 
-    def before_train(self, runner):
+    def before_train(self, runner) -> None:
         self._convert(runner)
 
-    def before_val(self, runner):
+    def before_val(self, runner) -> None:
         self._convert(runner)
 
-    def before_test(self, runner):
+    def before_test(self, runner) -> None:
         self._convert(runner)

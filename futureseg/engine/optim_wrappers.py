@@ -1,7 +1,9 @@
 """Optimizer wrappers (OPTIM_WRAPPERS registry)."""
 from contextlib import contextmanager
+from typing import Iterator
 
 import torch
+from torch import nn
 from mmengine.optim import OptimWrapper
 
 from futureseg.registry import OPTIM_WRAPPERS
@@ -16,17 +18,19 @@ class CPUAmpOptimWrapper(OptimWrapper):
     so no loss scaling is needed; it pays off on CPUs with native bf16 (AVX512-BF16, AMX),
     elsewhere it can be slower than float32 (see docs/benchmarks.md).
 
-    Config keys: as ``OptimWrapper`` (optimizer, clip_grad, accumulative_counts), plus
-    dtype ('bfloat16' | 'float16', default 'bfloat16').
+    Args:
+        *args: As ``OptimWrapper``'s (``optimizer``).
+        dtype (str): Autocast dtype, 'bfloat16' or 'float16'. Default: 'bfloat16'.
+        **kwargs: As ``OptimWrapper``'s (``accumulative_counts``, ``clip_grad``).
     """
 
-    def __init__(self, *args, dtype='bfloat16', **kwargs):
+    def __init__(self, *args, dtype: str = 'bfloat16', **kwargs):
         super().__init__(*args, **kwargs)
         if dtype not in ('bfloat16', 'float16'):
             raise ValueError(f"CPUAmpOptimWrapper dtype must be 'bfloat16' or 'float16', got {dtype!r}")
         self.cast_dtype = getattr(torch, dtype)
 
     @contextmanager
-    def optim_context(self, model):
+    def optim_context(self, model: nn.Module) -> Iterator[None]:
         with super().optim_context(model), torch.autocast('cpu', dtype=self.cast_dtype):
             yield

@@ -58,7 +58,7 @@ class RandomStateHook(Hook):
     Args:
         restore (bool): Put the saved states back at resume. False only saves them (the
             way to switch it off: MMEngine accepts ``default_hooks.X=None`` only for its own
-            default hooks). Defaults to True.
+            default hooks). Default: True.
     """
     priority = 'LOWEST'  # restore after every other hook's before_train_epoch
 

@@ -59,26 +59,30 @@ class FutureSegJaccard(BaseMetric):
     already seen in frames 1-11 vs objects first appearing later.
 
     Args:
-        pred_key (str): predicted masks of a sample. Default 'pred_masks'; for mmseg's
-            segmenters 'pred_sem_seg'.
-        gt_key (str): true masks. Default 'gt_masks'; for mmseg's segmenters 'gt_sem_seg'.
+        pred_key (str): Predicted masks of a sample ('pred_sem_seg' for mmseg's segmenters).
+            Default: 'pred_masks'.
+        gt_key (str): True masks ('gt_sem_seg' for mmseg's segmenters). Default: 'gt_masks'.
         frame (int, optional): -1: the last predicted frame, i.e. frame 22; None: every
-            predicted frame. Default -1.
-        num_classes (int): Default 49.
-        ignore_index (int): Default 255.
-        attributes (bool): also report shape_acc, material_acc, color_acc and object_iou.
-            Default True.
-        print_table (bool): log the per-class IoU table. Default True.
-        confusion_file (str, optional): also save the split's (num_classes, num_classes)
+            predicted frame. Default: -1.
+        num_classes (int): Number of classes, background included. Default: 49.
+        ignore_index (int): Target id left out. Default: 255.
+        attributes (bool): Also report shape_acc, material_acc, color_acc and object_iou.
+            Default: True.
+        print_table (bool): Log the per-class IoU table. Default: True.
+        confusion_file (str, optional): Also save the split's (num_classes, num_classes)
             confusion matrix (rows target, columns prediction) to this ``.npy`` file
-            (``tools/analysis_tools/confusion_matrix.py`` draws it). Default None.
-        prefix (str, optional): metric name prefix. Default 'future'.
+            (``tools/analysis_tools/confusion_matrix.py`` draws it). Default: None.
+        collect_device (str): Where results are gathered across processes, 'cpu' or 'gpu'
+            (MMEngine's BaseMetric). Default: 'cpu'.
+        prefix (str, optional): Metric name prefix; None means 'future'. Default: None.
     """
     default_prefix = 'future'
 
-    def __init__(self, pred_key='pred_masks', gt_key='gt_masks', frame: Optional[int] = -1,
-                 num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX, attributes=True, print_table=True,
-                 confusion_file: Optional[str] = None, collect_device='cpu', prefix=None):
+    def __init__(self, pred_key: str = 'pred_masks', gt_key: str = 'gt_masks',
+                 frame: Optional[int] = -1, num_classes: int = NUM_CLASSES,
+                 ignore_index: int = IGNORE_INDEX, attributes: bool = True,
+                 print_table: bool = True, confusion_file: Optional[str] = None,
+                 collect_device: str = 'cpu', prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.pred_key, self.gt_key, self.frame = pred_key, gt_key, frame
         self.confusion_file = confusion_file
@@ -93,7 +97,7 @@ class FutureSegJaccard(BaseMetric):
         value = sample[key]
         return value['data'] if isinstance(value, dict) else value  # mmseg's PixelData -> (1, H, W)
 
-    def process(self, data_batch, data_samples: Sequence):
+    def process(self, data_batch, data_samples: Sequence) -> None:
         for s in data_samples:
             s = s.to_dict() if hasattr(s, 'to_dict') else s
             if self.gt_key not in s:
@@ -107,7 +111,7 @@ class FutureSegJaccard(BaseMetric):
                                                self.ignore_index))
             self.results.append(result)
 
-    def compute_metrics(self, results):
+    def compute_metrics(self, results: list) -> dict:
         if not results:
             return {}
         cm = np.sum([r['cm'] for r in results], axis=0)
@@ -156,15 +160,26 @@ class FramePredictionMetric(BaseMetric):
 
     Needs samples with ``pred_frames`` (0-255) and ``target_frames`` (as normalised by the
     model's data preprocessor; give the same ``mean`` / ``std`` here, default [0, 1] scaling).
+
+    Args:
+        mean (Sequence[float]): The data preprocessor's mean (0-255 scale).
+            Default: (0.0, 0.0, 0.0).
+        std (Sequence[float]): The data preprocessor's std (0-255 scale).
+            Default: (255.0, 255.0, 255.0).
+        collect_device (str): Where results are gathered across processes, 'cpu' or 'gpu'
+            (MMEngine's BaseMetric). Default: 'cpu'.
+        prefix (str, optional): Metric name prefix; None means 'frames'. Default: None.
     """
     default_prefix = 'frames'
 
-    def __init__(self, mean=(0., 0., 0.), std=(255., 255., 255.), collect_device='cpu', prefix=None):
+    def __init__(self, mean: Sequence[float] = (0., 0., 0.),
+                 std: Sequence[float] = (255., 255., 255.), collect_device: str = 'cpu',
+                 prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.mean = torch.tensor(mean).view(1, 3, 1, 1)
         self.std = torch.tensor(std).view(1, 3, 1, 1)
 
-    def process(self, data_batch, data_samples):
+    def process(self, data_batch, data_samples: Sequence) -> None:
         for s in data_samples:
             s = s.to_dict() if hasattr(s, 'to_dict') else s
             pred = s['pred_frames'].float().cpu() / 255.
@@ -175,7 +190,7 @@ class FramePredictionMetric(BaseMetric):
                 psnr=float((10 * torch.log10(1 / mse.clamp_min(1e-10))).mean()),
                 ssim=float(ssim(pred, target).mean())))
 
-    def compute_metrics(self, results):
+    def compute_metrics(self, results: list) -> dict:
         return {k: float(np.mean([r[k] for r in results])) for k in ('mse', 'mae', 'psnr', 'ssim')}
 
 
@@ -190,15 +205,24 @@ class PostprocessingTable(BaseMetric):
     have them; videos without true masks are skipped. With ``input_masks`` each row also
     gets the IoU of objects seen in frames 1-11 and of new ones (``<row>_seen_iou``,
     ``<row>_new_iou``).
+
+    Args:
+        gt_key (str): True masks of a sample. Default: 'gt_masks'.
+        num_classes (int): Number of classes, background included. Default: 49.
+        ignore_index (int): Target id left out. Default: 255.
+        collect_device (str): Where results are gathered across processes, 'cpu' or 'gpu'
+            (MMEngine's BaseMetric). Default: 'cpu'.
+        prefix (str, optional): Metric name prefix; None means 'stages'. Default: None.
     """
     default_prefix = 'stages'
 
-    def __init__(self, gt_key='gt_masks', num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX,
-                 collect_device='cpu', prefix=None):
+    def __init__(self, gt_key: str = 'gt_masks', num_classes: int = NUM_CLASSES,
+                 ignore_index: int = IGNORE_INDEX, collect_device: str = 'cpu',
+                 prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.gt_key, self.num_classes, self.ignore_index = gt_key, num_classes, ignore_index
 
-    def process(self, data_batch, data_samples):
+    def process(self, data_batch, data_samples: Sequence) -> None:
         for s in data_samples:
             s = s.to_dict() if hasattr(s, 'to_dict') else s
             if self.gt_key not in s:
@@ -221,7 +245,7 @@ class PostprocessingTable(BaseMetric):
                                                       self.ignore_index))
             self.results.append(result)
 
-    def compute_metrics(self, results):
+    def compute_metrics(self, results: list) -> dict:
         if not results:
             return {}
         names = list(results[0])
@@ -296,25 +320,31 @@ class SubmissionWriter(BaseMetric):
             competition submission), or (N, T, H, W) for a segmenter; ``.json``: JSON, one
             entry per video (per frame for a segmenter) with its ids, shape, pixels per class
             and the mask run-length coded (``mask_rle``; ``decode_mask_rle`` reads it).
-            Written through a temporary file and a rename.
-        png_dir (str, optional): one PNG mask per video (``video_<N>.png``; a segmenter's
-            ``video_<N>_<k>.png``), pixel values = class ids.
+            Written through a temporary file and a rename. Default: None.
+        png_dir (str, optional): One PNG mask per video (``video_<N>.png``; a segmenter's
+            ``video_<N>_<k>.png``), pixel values = class ids. At least one of ``out_file``
+            and ``png_dir`` is needed. Default: None.
+        collect_device (str): Where results are gathered across processes, 'cpu' or 'gpu'
+            (MMEngine's BaseMetric). Default: 'cpu'.
+        prefix (str, optional): Metric name prefix; None means 'submission'.
+            Default: None.
     """
     default_prefix = 'submission'
 
-    def __init__(self, out_file=None, png_dir=None, collect_device='cpu', prefix=None):
+    def __init__(self, out_file: Optional[str] = None, png_dir: Optional[str] = None,
+                 collect_device: str = 'cpu', prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if not out_file and not png_dir:
             raise ValueError('SubmissionWriter needs out_file or png_dir')
         self.out_file, self.png_dir = out_file, png_dir
 
-    def process(self, data_batch, data_samples):
+    def process(self, data_batch, data_samples: Sequence) -> None:
         for s in data_samples:
             s = s.to_dict() if hasattr(s, 'to_dict') else s
             key, mask = prediction_of(s)
             self.results.append((key, mask.to(torch.uint8).cpu()))
 
-    def compute_metrics(self, results):
+    def compute_metrics(self, results: list) -> dict:
         import os
         import os.path as osp
         results = sorted(results, key=lambda r: r[0])

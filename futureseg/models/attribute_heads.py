@@ -58,8 +58,12 @@ class AttributeClassifierMixin:
 
 @MODELS.register_module()
 class AttributeFCNHead(AttributeClassifierMixin, FCNHead):
-    """mmsegmentation's FCNHead with the attribute classifier; same arguments as FCNHead
-    (``num_classes`` must be 49)."""
+    """mmsegmentation's FCNHead with the attribute classifier.
+
+    Args:
+        **kwargs: FCNHead's arguments (``in_channels``, ``channels``, ``num_convs``,
+            ``norm_cfg``, ``loss_decode``, ...); ``num_classes`` must be 49.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -68,8 +72,12 @@ class AttributeFCNHead(AttributeClassifierMixin, FCNHead):
 
 @MODELS.register_module()
 class AttributeASPPHead(AttributeClassifierMixin, ASPPHead):
-    """mmsegmentation's ASPPHead (DeepLabV3) with the attribute classifier; same arguments
-    as ASPPHead (``num_classes`` must be 49)."""
+    """mmsegmentation's ASPPHead (DeepLabV3) with the attribute classifier.
+
+    Args:
+        **kwargs: ASPPHead's arguments (``in_channels``, ``channels``, ``dilations``,
+            ``norm_cfg``, ``loss_decode``, ...); ``num_classes`` must be 49.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -14,8 +14,13 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
     channel (0-255 scale; the defaults map to [0, 1]); target frames get the same
     normalisation; the samples' masks (packed as uint8) become long tensors on the device.
 
-    Config keys: mean, std (3 floats each, default (0, 0, 0) and (255, 255, 255)),
-    channels_last (bool): hand the model channels-last tensors (faster convs on GPUs).
+    Args:
+        mean (Sequence[float]): Per-channel mean (0-255 scale). Default: (0.0, 0.0, 0.0).
+        std (Sequence[float]): Per-channel std (0-255 scale). Default: (255.0, 255.0, 255.0).
+        channels_last (bool): Hand the model channels-last tensors (faster convs on GPUs;
+            ``ChannelsLastHook`` sets it). Default: False.
+        non_blocking (bool): Asynchronous host-to-device copies, as MMEngine's
+            BaseDataPreprocessor. Default: True.
     """
 
     def __init__(self, mean: Sequence[float] = (0., 0., 0.), std: Sequence[float] = (255., 255., 255.),
@@ -26,6 +31,7 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         self.channels_last = channels_last
 
     def normalize(self, frames: torch.Tensor) -> torch.Tensor:
+        """0-255 frames (..., 3, H, W) -> normalised floats."""
         return (frames.float() - self.mean) / self.std
 
     def denormalize(self, frames: torch.Tensor) -> torch.Tensor:
@@ -52,6 +58,6 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         return dict(inputs=inputs, data_samples=samples)
 
 
-def stack_field(samples, name):
+def stack_field(samples: Sequence, name: str) -> torch.Tensor:
     """(B, ...) tensor of one field of every data sample."""
     return torch.stack([getattr(s, name) for s in samples])

@@ -1,4 +1,6 @@
 """Losses aimed at the competition metric (MODELS registry, like mmseg's losses)."""
+from typing import Optional, Sequence
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -7,7 +9,8 @@ from futureseg.structures.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS
 
 
-def soft_jaccard(probs, target, ignore_index=IGNORE_INDEX, classes='present', eps=1e-6):
+def soft_jaccard(probs: torch.Tensor, target: torch.Tensor, ignore_index: int = IGNORE_INDEX,
+                 classes: str = 'present', eps: float = 1e-6) -> torch.Tensor:
     """Differentiable macro Jaccard of class probabilities against class ids.
 
     probs: (N, K, H, W) probabilities; target: (N, H, W) ids. Intersections and unions are
@@ -43,19 +46,23 @@ class SoftJaccardLoss(nn.Module):
 
     Use it alone or beside cross-entropy to fine-tune towards the metric.
 
-    Config keys: loss_weight (1.0), classes ('present' | 'all'), ignore_index (255),
-    loss_name ('loss_jaccard'; the key in the model's loss dict).
+    Args:
+        loss_weight (float): Weight of the loss. Default: 1.0.
+        classes (str): 'present' (the metric's rule) or 'all' (see ``soft_jaccard``).
+            Default: 'present'.
+        ignore_index (int): Target id left out. Default: 255.
+        loss_name (str): The key in the model's loss dict. Default: 'loss_jaccard'.
     """
 
-    def __init__(self, loss_weight=1.0, classes='present', ignore_index=IGNORE_INDEX,
-                 loss_name='loss_jaccard'):
+    def __init__(self, loss_weight: float = 1.0, classes: str = 'present',
+                 ignore_index: int = IGNORE_INDEX, loss_name: str = 'loss_jaccard'):
         super().__init__()
         if classes not in ('present', 'all'):
             raise ValueError(f"classes must be 'present' or 'all', got {classes!r}")
         self.loss_weight, self.classes, self.ignore_index = loss_weight, classes, ignore_index
         self.loss_name = loss_name
 
-    def forward(self, logits, target):
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """logits (N, K, H, W), target (N, H, W) long."""
         probs = logits.float().softmax(1)
         return self.loss_weight * (1 - soft_jaccard(probs, target, self.ignore_index, self.classes))
@@ -65,13 +72,19 @@ class SoftJaccardLoss(nn.Module):
 class WeightedCrossEntropyLoss(nn.Module):
     """Pixel cross-entropy with a background weight, the default future-mask loss.
 
-    Config keys: loss_weight (1.0), class_weight (list of num_classes floats | None),
-    background_weight (weight of class 0 when class_weight is None; 0.6), num_classes (49),
-    ignore_index (255), loss_name ('loss_ce').
+    Args:
+        loss_weight (float): Weight of the loss. Default: 1.0.
+        class_weight (list[float], optional): ``num_classes`` per-class weights; None means
+            ``background_weight`` for class 0 and 1 for the others. Default: None.
+        background_weight (float): Weight of class 0 when class_weight is None. Default: 0.6.
+        num_classes (int): Number of classes, background included. Default: 49.
+        ignore_index (int): Target id left out. Default: 255.
+        loss_name (str): The key in the model's loss dict. Default: 'loss_ce'.
     """
 
-    def __init__(self, loss_weight=1.0, class_weight=None, background_weight=0.6,
-                 num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX, loss_name='loss_ce'):
+    def __init__(self, loss_weight: float = 1.0, class_weight: Optional[Sequence[float]] = None,
+                 background_weight: float = 0.6, num_classes: int = NUM_CLASSES,
+                 ignore_index: int = IGNORE_INDEX, loss_name: str = 'loss_ce'):
         super().__init__()
         if class_weight is None:
             class_weight = [background_weight] + [1.0] * (num_classes - 1)
@@ -80,6 +93,7 @@ class WeightedCrossEntropyLoss(nn.Module):
         self.register_buffer('class_weight', torch.tensor(class_weight, dtype=torch.float32), False)
         self.loss_weight, self.ignore_index, self.loss_name = loss_weight, ignore_index, loss_name
 
-    def forward(self, logits, target):
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """logits (N, K, H, W), target (N, H, W) long."""
         return self.loss_weight * F.cross_entropy(logits.float(), target, weight=self.class_weight,
                                                   ignore_index=self.ignore_index)

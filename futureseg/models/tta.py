@@ -6,7 +6,7 @@ post-processors (NOS) run once on the averaged prediction.
 
     python tools/test.py CONFIG CKPT --tta      # the config's tta_model and tta_pipeline
 """
-from typing import List
+from typing import List, Optional, Union
 
 import torch
 from mmengine.model import BaseTTAModel
@@ -31,12 +31,14 @@ class FutureSegTTAModel(BaseTTAModel):
     its frames and masks); a view whose samples carry ``flip=True`` is flipped back.
 
     Args:
-        module (dict | nn.Module): the predictor (``SimVPMaskPredictor`` or
+        module (dict | nn.Module): The predictor (``SimVPMaskPredictor`` or
             ``SimVPMaskSpacePredictor``).
-        data_preprocessor (dict, optional): as MMEngine's BaseTTAModel.
+        data_preprocessor (dict | nn.Module, optional): As MMEngine's BaseTTAModel.
+            Default: None.
     """
 
-    def __init__(self, module, data_preprocessor=None):
+    def __init__(self, module: Union[dict, torch.nn.Module],
+                 data_preprocessor: Optional[Union[dict, torch.nn.Module]] = None):
         super().__init__(module, data_preprocessor)
         if not hasattr(self.module, 'finish'):
             raise TypeError(f'FutureSegTTAModel averages class logits of a future-mask predictor '
@@ -49,7 +51,7 @@ class FutureSegTTAModel(BaseTTAModel):
                 for views in data_samples_list]
 
     @torch.no_grad()
-    def test_step(self, data):
+    def test_step(self, data: Union[dict, tuple, list]) -> list:
         views = []
         for view in split_views(data):
             view = self.module.data_preprocessor(view, False)

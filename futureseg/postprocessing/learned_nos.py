@@ -7,6 +7,7 @@ plain JSON (the tree's arrays), so loading it runs no pickle and needs no scikit
 """
 import json
 import os
+from typing import Iterable, Optional, Set, Tuple
 
 import numpy as np
 
@@ -21,7 +22,8 @@ FEATURES = ('known', 'area_rel', 'has_known_neighbour', 'known_border_frac', 'cl
             'num_known')
 
 
-def region_table(mask, known, nos, region='class'):
+def region_table(mask: np.ndarray, known: Set[int], nos: NewObjectSuppression,
+                 region: str = 'class') -> tuple:
     """Per region: (labels, region class array, region ids, feature matrix, neighbour class,
     closest known class). The neighbour and closest classes are NOS's own
     (``known_borders`` / ``longest_border``, ``nos.closest_known`` with its penalties), each
@@ -31,7 +33,7 @@ def region_table(mask, known, nos, region='class'):
         mask (np.ndarray): (H, W) predicted class ids.
         known (set[int]): known object classes.
         nos (NewObjectSuppression): gives the area threshold and the attribute penalties.
-        region (str): 'class' or 'component'.
+        region (str): 'class' or 'component'. Default: 'class'.
     """
     threshold = nos.threshold_for(mask.shape)
     labels, cls = regions_of(mask, region)
@@ -56,7 +58,8 @@ def region_table(mask, known, nos, region='class'):
     return labels, cls, ids, np.array(feats, np.float64).reshape(-1, len(FEATURES)), neighbour, closest
 
 
-def best_actions(mask, gt, known, nos, region='class'):
+def best_actions(mask: np.ndarray, gt: np.ndarray, known: Set[int], nos: NewObjectSuppression,
+                 region: str = 'class') -> Tuple[np.ndarray, np.ndarray]:
     """Training targets: per region, the action whose outcome overlaps the truth best."""
     labels, cls, ids, feats, neighbour, closest = region_table(mask, known, nos, region)
     targets = []
@@ -72,12 +75,19 @@ def best_actions(mask, gt, known, nos, region='class'):
 class LearnedNOS(BasePostProcessor):
     """Applies a fitted decision tree per region.
 
-    Config keys: model_file (JSON written by ``LearnedNOS.fit(...).save``), area_threshold and
-    reference_size (as NewObjectSuppression, used for the area feature), region.
+    Args:
+        model_file (str, optional): The tree, JSON written by ``LearnedNOS.fit(...).save``
+            (``tools/fit_learned_nos.py``); required unless ``tree`` is given. Default: None.
+        area_threshold (int): As NewObjectSuppression's, for the area feature. Default: 100.
+        reference_size (tuple[int, int]): As NewObjectSuppression's. Default: (160, 240).
+        region (str): 'class' or 'component', as NewObjectSuppression's. Default: 'class'.
+        tree (dict, optional): The fitted tree itself (what ``fit`` passes) instead of
+            ``model_file``. Default: None.
     """
 
-    def __init__(self, model_file=None, area_threshold=100, reference_size=(160, 240), region='class',
-                 tree=None):
+    def __init__(self, model_file: Optional[str] = None, area_threshold: int = 100,
+                 reference_size: Tuple[int, int] = (160, 240), region: str = 'class',
+                 tree: Optional[dict] = None):
         self.sizer = NewObjectSuppression(area_threshold, reference_size, region)
         self.region = region
         if tree is None:
@@ -90,7 +100,8 @@ class LearnedNOS(BasePostProcessor):
             raise ValueError(f'{model_file}: the tree was fitted on other features {tree.get("features")}')
         self.tree = {k: np.asarray(v) if isinstance(v, list) else v for k, v in tree.items()}
 
-    def predict_actions(self, feats):
+    def predict_actions(self, feats: np.ndarray) -> np.ndarray:
+        """The action index (into ``ACTIONS``) of each feature row."""
         t = self.tree
         out = []
         for x in feats:
@@ -100,7 +111,7 @@ class LearnedNOS(BasePostProcessor):
             out.append(int(t['action'][node]))
         return np.array(out, np.int64)
 
-    def process(self, mask, known):
+    def process(self, mask: np.ndarray, known: Set[int]) -> np.ndarray:
         labels, cls, ids, feats, neighbour, closest = region_table(mask, known, self.sizer, self.region)
         if not ids:
             return mask.copy()
@@ -116,8 +127,9 @@ class LearnedNOS(BasePostProcessor):
         return np.where(labels > 0, new[labels], mask).astype(mask.dtype)
 
     @staticmethod
-    def fit(examples, area_threshold=100, reference_size=(160, 240), region='class', max_depth=4,
-            seed=0):
+    def fit(examples: Iterable[Tuple[np.ndarray, np.ndarray, Iterable[int]]],
+            area_threshold: int = 100, reference_size: Tuple[int, int] = (160, 240),
+            region: str = 'class', max_depth: int = 4, seed: int = 0) -> 'LearnedNOS':
         """Fit on ``examples`` = [(pred_mask, true_mask, known_classes)]; returns a LearnedNOS."""
         from sklearn.tree import DecisionTreeClassifier
         sizer = NewObjectSuppression(area_threshold, reference_size, region)
@@ -138,6 +150,7 @@ class LearnedNOS(BasePostProcessor):
         return LearnedNOS(area_threshold=area_threshold, reference_size=reference_size, region=region,
                           tree=tree)
 
-    def save(self, path):
+    def save(self, path: str) -> None:
+        """Writes the tree as JSON (the ``model_file`` of a config)."""
         tree = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in self.tree.items()}
         write_json_atomic(path, tree, indent=None)

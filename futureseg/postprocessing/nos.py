@@ -17,6 +17,8 @@ their function is named after connected components); ``region='component'`` uses
 components instead. Neighbours are 4-adjacent pixels of other non-background known classes;
 among several, the one sharing the longest border wins (ties: lower class id).
 """
+from typing import Dict, Set, Tuple
+
 import numpy as np
 from scipy import ndimage
 
@@ -27,14 +29,15 @@ from .base import BasePostProcessor
 _FOUR = ndimage.generate_binary_structure(2, 1)
 
 
-def attribute_distance(a, b, color=4, shape=2, material=1):
+def attribute_distance(a: int, b: int, color: float = 4, shape: float = 2,
+                       material: float = 1) -> float:
     """Penalty between two object classes: sum of the weights of the attributes that differ."""
     sa, ma, ca = attributes(a)
     sb, mb, cb = attributes(b)
     return color * (ca != cb) + shape * (sa != sb) + material * (ma != mb)
 
 
-def regions_of(mask, region):
+def regions_of(mask: np.ndarray, region: str) -> Tuple[np.ndarray, np.ndarray]:
     """Label image (int32, 0 = background) and each region's class, for 'class' or 'component'."""
     if region == 'class':
         labels = mask.astype(np.int32)
@@ -56,7 +59,7 @@ def regions_of(mask, region):
     return labels, np.array(cls, np.int64)
 
 
-def adjacency(labels):
+def adjacency(labels: np.ndarray) -> Dict[int, Dict[int, int]]:
     """{region: {neighbour region: shared border length}} over 4-adjacent pixel pairs."""
     a = np.concatenate([labels[:, :-1].ravel(), labels[:-1, :].ravel()])
     b = np.concatenate([labels[:, 1:].ravel(), labels[1:, :].ravel()])
@@ -70,7 +73,8 @@ def adjacency(labels):
     return adj
 
 
-def known_borders(region, adj, region_class, known):
+def known_borders(region: int, adj: Dict[int, Dict[int, int]], region_class: np.ndarray,
+                  known: Set[int]) -> Dict[int, int]:
     """{known class: border length it shares with ``region``} over the touching regions.
 
     Args:
@@ -87,43 +91,51 @@ def known_borders(region, adj, region_class, known):
     return borders
 
 
-def longest_border(borders):
+def longest_border(borders: Dict[int, int]) -> int:
     """The class sharing the longest border (ties: the lower id); 0 when there is none."""
     return min(borders, key=lambda c: (-borders[c], c)) if borders else 0
 
 
 @POSTPROCESSORS.register_module()
 class NewObjectSuppression(BasePostProcessor):
-    """NOS as described above.
+    """NOS as described above (the module's docstring).
 
-    Config keys:
-        area_threshold (int): 100 px, at ``reference_size``; scaled with the image area.
-        reference_size (tuple): (160, 240).
-        region (str): 'class' (default, the winners' behaviour) or 'component'.
-        color_penalty, shape_penalty, material_penalty: 4, 2, 1.
-        suppress_small_known (bool): pass 2 on (True).
+    Args:
+        area_threshold (int): Regions smaller than this (in pixels at ``reference_size``;
+            scaled with the image area) are small. Default: 100.
+        reference_size (tuple[int, int]): (H, W) at which ``area_threshold`` holds.
+            Default: (160, 240).
+        region (str): 'class' (all pixels of one class id, the winners' behaviour) or
+            'component' (4-connected components). Default: 'class'.
+        color_penalty (float): Attribute penalty of a different colour. Default: 4.
+        shape_penalty (float): Attribute penalty of a different shape. Default: 2.
+        material_penalty (float): Attribute penalty of a different material. Default: 1.
+        suppress_small_known (bool): Run pass 2 (small known regions become background).
+            Default: True.
     """
 
-    def __init__(self, area_threshold=100, reference_size=(160, 240), region='class',
-                 color_penalty=4, shape_penalty=2, material_penalty=1, suppress_small_known=True):
+    def __init__(self, area_threshold: int = 100, reference_size: Tuple[int, int] = (160, 240),
+                 region: str = 'class', color_penalty: float = 4, shape_penalty: float = 2,
+                 material_penalty: float = 1, suppress_small_known: bool = True):
         self.area_threshold, self.reference_size = area_threshold, tuple(reference_size)
         self.region = region
         self.penalties = dict(color=color_penalty, shape=shape_penalty, material=material_penalty)
         self.suppress_small_known = suppress_small_known
         regions_of(np.zeros((1, 1), np.uint8), region)  # validates `region` at build time
 
-    def threshold_for(self, shape):
+    def threshold_for(self, shape: Tuple[int, ...]) -> float:
+        """The area threshold for a mask of ``shape`` (H, W)."""
         ref = self.reference_size[0] * self.reference_size[1]
         return self.area_threshold * (shape[0] * shape[1]) / ref
 
-    def closest_known(self, cls, known):
+    def closest_known(self, cls: int, known: Set[int]) -> int:
         """The known class with the lowest attribute penalty to ``cls`` (ties: lower id);
         0 when nothing is known."""
         if not known:
             return 0
         return min(sorted(known), key=lambda k: attribute_distance(cls, k, **self.penalties))
 
-    def process(self, mask, known):
+    def process(self, mask: np.ndarray, known: Set[int]) -> np.ndarray:
         """mask: (H, W) class ids; known: the known object classes. Returns a new mask."""
         thr = self.threshold_for(mask.shape)
         labels, cls = regions_of(mask, self.region)

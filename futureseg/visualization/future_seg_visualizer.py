@@ -1,6 +1,7 @@
 """Pictures of future segmentation: per video, frames 1 and 11, the true frame 22, the true
 mask of frame 22 and the predicted masks (before and after post-processing)."""
 import os.path as osp
+from typing import Dict, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -25,7 +26,8 @@ def _titled(image, title, height=14):
     return np.concatenate([strip, image], 0)
 
 
-def video_panel(frame_1, frame_11, frame_22=None, gt_mask=None, preds=None, overlay_on=None):
+def video_panel(frame_1, frame_11, frame_22=None, gt_mask=None, preds: Optional[Dict] = None,
+                overlay_on=None) -> np.ndarray:
     """One row of titled tiles (uint8 RGB). ``preds``: dict title -> (H, W) mask; masks are
     drawn in the class palette over ``overlay_on`` (an RGB frame) if given, else on black.
     Without a true frame 22 and mask (inference) their tiles are left out."""
@@ -46,7 +48,7 @@ def video_panel(frame_1, frame_11, frame_22=None, gt_mask=None, preds=None, over
     return tile_row(tiles)
 
 
-def tile_row(tiles, gap=2):
+def tile_row(tiles: Sequence[np.ndarray], gap: int = 2) -> np.ndarray:
     """Tiles of one height side by side, ``gap`` white pixels apart (uint8 RGB)."""
     sep = np.full((tiles[0].shape[0], gap, 3), 255, np.uint8)
     row = [tiles[0]]
@@ -66,16 +68,20 @@ class FutureSegVisualizer(Visualizer):
     (``image``: the (11, H, W, 3) or (11, 3, H, W) input frames), the true frame 22 (read
     from ``video_dir`` when it is on disk), the true mask of frame 22 and the predicted masks
     of frame 22 before and after each post-processor (``pred_stages``, else ``pred_masks``).
-    Config keys: as MMEngine's Visualizer (name, vis_backends, save_dir), plus
-    overlay (bool): masks over the true frame 22 (over frame 11 where there is none, as in
-    inference) instead of on black (default False).
+
+    Args:
+        name (str): The instance name (as MMEngine's Visualizer). Default: 'visualizer'.
+        overlay (bool): Masks over the true frame 22 (over frame 11 where there is none, as
+            in inference) instead of on black. Default: False.
+        **kwargs: As MMEngine's Visualizer (``vis_backends``, ``save_dir``, ...).
     """
 
-    def __init__(self, name='visualizer', overlay=False, **kwargs):
+    def __init__(self, name: str = 'visualizer', overlay: bool = False, **kwargs):
         super().__init__(name=name, **kwargs)
         self.overlay = overlay
 
-    def panel(self, frames, data_sample):
+    def panel(self, frames, data_sample) -> np.ndarray:
+        """One video's panel (uint8 RGB) from its input frames and sample."""
         frames = _np(frames)
         if frames.shape[-1] != 3:
             frames = frames.transpose(0, 2, 3, 1)
@@ -101,8 +107,9 @@ class FutureSegVisualizer(Visualizer):
                            overlay_on=(frame_22 if frame_22 is not None else frames[-1])
                            if self.overlay else None)
 
-    def add_datasample(self, name, image, data_sample=None, draw_gt=True, draw_pred=True,
-                       show=False, wait_time=0, out_file=None, step=0):
+    def add_datasample(self, name: str, image, data_sample=None, draw_gt: bool = True,
+                       draw_pred: bool = True, show: bool = False, wait_time: float = 0,
+                       out_file: Optional[str] = None, step: int = 0) -> np.ndarray:
         panel = self.panel(image, data_sample)
         if show:
             self.show(panel, win_name=name, wait_time=wait_time)

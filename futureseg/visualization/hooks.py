@@ -1,6 +1,7 @@
 """A hook that draws predicted future masks during validation / testing."""
 import os
 import os.path as osp
+from typing import Optional
 
 from mmengine.hooks import Hook
 
@@ -12,16 +13,24 @@ class FutureSegVisualizationHook(Hook):
     """Draws every ``interval``-th video's panel (see FutureSegVisualizer) while testing, and
     while validating when ``draw_val`` is set.
 
-    Config keys: draw (False; tools/test.py --show-dir turns it on), interval (1), show_dir
-    (PNG folder, relative to the work dir's timestamp folder unless absolute; without it the
-    panels go to the visualizer's backends), draw_val (False), max_videos (None = all),
-    show (False: also show each panel in a window, tools/test.py --show), wait_time (seconds
-    a shown panel stays, 0 = until a key is pressed).
+    Args:
+        draw (bool): Draw at all (``tools/test.py --show-dir`` turns it on). Default: False.
+        interval (int): Draw every ``interval``-th video. Default: 1.
+        show_dir (str, optional): PNG folder, relative to the work dir's timestamp folder
+            unless absolute; None sends the panels to the visualizer's backends.
+            Default: None.
+        draw_val (bool): Also draw while validating. Default: False.
+        max_videos (int, optional): Stop after this many videos (None = all). Default: None.
+        show (bool): Also show each panel in a window (``tools/test.py --show``).
+            Default: False.
+        wait_time (float): Seconds a shown panel stays (0 = until a key is pressed).
+            Default: 0.0.
     """
     priority = 'NORMAL'
 
-    def __init__(self, draw=False, interval=1, show_dir=None, draw_val=False, max_videos=None,
-                 show=False, wait_time=0.):
+    def __init__(self, draw: bool = False, interval: int = 1, show_dir: Optional[str] = None,
+                 draw_val: bool = False, max_videos: Optional[int] = None, show: bool = False,
+                 wait_time: float = 0.):
         self.draw, self.interval, self.show_dir = draw, interval, show_dir
         self.show, self.wait_time = show, wait_time
         self.draw_val, self.max_videos = draw_val, max_videos
@@ -53,16 +62,16 @@ class FutureSegVisualizationHook(Hook):
             visualizer.add_datasample(f'{tag}_video_{vid}', inputs, sample, out_file=out_file,
                                       step=step, show=self.show, wait_time=self.wait_time)
 
-    def before_test(self, runner):
+    def before_test(self, runner) -> None:
         self._count = 0
 
-    def before_val(self, runner):
+    def before_val(self, runner) -> None:
         self._count = 0
 
-    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+    def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if self.draw:
             self._draw(runner, data_batch, outputs, 'test')
 
-    def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+    def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if self.draw and self.draw_val:
             self._draw(runner, data_batch, outputs, 'val')

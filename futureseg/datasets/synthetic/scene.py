@@ -2,6 +2,8 @@
 
 A scene is a plain, JSON-serialisable dict; the renderer turns it into frames and masks.
 """
+from typing import Sequence, Tuple
+
 import numpy as np
 
 from futureseg.registry import SCENE_SAMPLERS
@@ -24,36 +26,47 @@ class CLEVRERSceneSampler:
     some sliding, some entering from the left, right or bottom image edge, before or
     after frame 11.
 
-    Config keys:
-        num_objects (tuple): inclusive range of objects per video. Default (3, 6).
-        late_entry_prob (float): share of videos that get objects entering after frame 11
-            (the hard case of the task). Default 0.33.
-        early_entry_prob (float): chance that each further object enters during frames 2-11
-            instead of being in view at frame 1. Default 0.35.
-        moving_prob (float): chance that an object in view at frame 1 is moving. Default 0.6.
-        speed (tuple): range of speeds (floor units / s) of moving and entering objects.
-        object_radius (float): half size of every object. Default 0.4.
-        num_frames (int): frames per video. Default 22.
-        frame_dt (float): seconds between frames. Default 0.08.
-        camera_pos, camera_target (tuple): CLEVR's camera, jittered by ``camera_jitter``.
-        fovy (float): vertical field of view in degrees.
+    Args:
+        num_objects (tuple[int, int]): Inclusive range of objects per video (within 1..48).
+            Default: (3, 6).
+        late_entry_prob (float): Share of videos that get objects entering after frame 11
+            (the hard case of the task). Default: 0.33.
+        early_entry_prob (float): Chance that each further object enters during frames 2-11
+            instead of being in view at frame 1. Default: 0.35.
+        moving_prob (float): Chance that an object in view at frame 1 is moving. Default: 0.6.
+        speed (tuple[float, float]): Range of speeds (floor units / s) of the objects moving
+            at frame 1. Default: (1.5, 4.0).
+        entry_speed (tuple[float, float]): Range of speeds (floor units / s) at which
+            entering objects cross the image edge. Default: (2.0, 4.0).
+        object_radius (float): Half size of every object. Default: 0.4.
+        num_frames (int): Frames per video. Default: 22.
+        frame_dt (float): Seconds between frames. Default: 0.08.
+        camera_pos (tuple[float, float, float]): CLEVR's camera position.
+            Default: (7.5, -6.5, 5.3).
+        camera_target (tuple[float, float, float]): The point the camera looks at.
+            Default: (0.0, 0.0, 0.0).
+        camera_jitter (float): Uniform jitter of the camera position and (in x, y) target, per
+            video. Default: 0.25.
+        fovy (float): Vertical field of view in degrees. Default: 34.0.
+        light_jitter (float): Uniform jitter of the light position (-1, -6, 10), per video.
+            Default: 0.5.
     """
 
     def __init__(self,
-                 num_objects=(3, 6),
-                 late_entry_prob=0.33,
-                 early_entry_prob=0.35,
-                 moving_prob=0.6,
-                 speed=(1.5, 4.0),
-                 entry_speed=(2.0, 4.0),
-                 object_radius=0.4,
-                 num_frames=22,
-                 frame_dt=0.08,
-                 camera_pos=(7.5, -6.5, 5.3),
-                 camera_target=(0.0, 0.0, 0.0),
-                 camera_jitter=0.25,
-                 fovy=34.0,
-                 light_jitter=0.5):
+                 num_objects: Tuple[int, int] = (3, 6),
+                 late_entry_prob: float = 0.33,
+                 early_entry_prob: float = 0.35,
+                 moving_prob: float = 0.6,
+                 speed: Tuple[float, float] = (1.5, 4.0),
+                 entry_speed: Tuple[float, float] = (2.0, 4.0),
+                 object_radius: float = 0.4,
+                 num_frames: int = 22,
+                 frame_dt: float = 0.08,
+                 camera_pos: Sequence[float] = (7.5, -6.5, 5.3),
+                 camera_target: Sequence[float] = (0.0, 0.0, 0.0),
+                 camera_jitter: float = 0.25,
+                 fovy: float = 34.0,
+                 light_jitter: float = 0.5):
         lo, hi = num_objects
         if not 1 <= lo <= hi <= len(SHAPES) * len(MATERIALS) * len(COLORS):
             raise ValueError(f'num_objects must be a range within 1..48, got {num_objects}')

@@ -1,5 +1,7 @@
 """Mask-space future prediction: SimVP over the class masks of frames 1-11 (the approach of
 the two entries that scored above the winner), and the hybrid RGB + mask variant."""
+from typing import List, Optional, Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -18,15 +20,21 @@ class MaskEmbedding(BaseModule):
     The ignore id (255) gets its own vector. ``soft`` embeds class probabilities (their
     expectation over the vectors), for feeding predictions back without an arg-max.
 
-    Config keys: num_classes (49), embed_dim (8), ignore_index (255).
+    Args:
+        num_classes (int): Number of classes, background included. Default: 49.
+        embed_dim (int): Channels of each class's vector. Default: 8.
+        ignore_index (int): The ignore id, embedded as a class of its own. Default: 255.
+        init_cfg (dict, optional): MMEngine init config. Default: None.
     """
 
-    def __init__(self, num_classes=NUM_CLASSES, embed_dim=8, ignore_index=IGNORE_INDEX, init_cfg=None):
+    def __init__(self, num_classes: int = NUM_CLASSES, embed_dim: int = 8,
+                 ignore_index: int = IGNORE_INDEX,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(init_cfg)
         self.num_classes, self.ignore_index = num_classes, ignore_index
         self.embed = nn.Embedding(num_classes + 1, embed_dim)
 
-    def forward(self, masks):
+    def forward(self, masks: torch.Tensor) -> torch.Tensor:
         ids = masks.long()
         bad = (ids >= self.num_classes) & (ids != self.ignore_index) | (ids < 0)
         if bad.any():
@@ -35,7 +43,7 @@ class MaskEmbedding(BaseModule):
         ids = torch.where(ids == self.ignore_index, self.num_classes, ids)
         return self.embed(ids).movedim(-1, -3)
 
-    def soft(self, probs):
+    def soft(self, probs: torch.Tensor) -> torch.Tensor:
         """(B, K, H, W) probabilities -> (B, embed_dim, H, W)."""
         return torch.einsum('bkhw,kc->bchw', probs, self.embed.weight[:self.num_classes])
 
@@ -47,29 +55,41 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
     The masks come from each sample's ``context_masks`` (``LoadVideo(load_context_masks=True)``;
     the segmenter's masks via the dataset's ``context_mask_root``, or the true masks).
 
-    Extra config keys (besides SimVPMaskPredictor's):
-        embed_dim (int): channels of each class's learned vector (8).
-        with_frames (bool): the hybrid: the RGB frames concatenated to the embeddings (False).
+    Args:
+        *args: SimVPMaskPredictor's positional arguments (``encoder``, ``translator``,
+            ``decoder``; the encoder's ``in_channels`` is set here).
+        embed_dim (int): Channels of each class's learned vector. Default: 8.
+        with_frames (bool): The hybrid: the RGB frames concatenated to the embeddings.
+            Default: False.
         downsample (int): 1, or 2 to fold 2x2 pixels into channels before the encoder
             (space-to-depth) and up-sample (pixel shuffle + conv) before a 1x1 readout.
+            Default: 1.
         mode (str): 'direct' (frames 1-11 -> frame 22, or -> frames 12-22 with
             output='all') or 'autoregressive' (predict the next mask, feed it back, 11 steps;
             trained on the masks of frames 12-22, mode='future_masks' data).
-        future_steps (int): autoregressive steps to frame 22 (11).
-        feedback (str): what is fed back: 'hard' (embedding of the arg-max, as at test time)
+            Default: 'direct'.
+        future_steps (int): Autoregressive steps to frame 22. Default: 11.
+        feedback (str): What is fed back: 'hard' (embedding of the arg-max, as at test time)
             or 'soft' (expected embedding under the softmax; gradients flow through it).
-        copy_prior (float): as SimVPMaskPredictor's (``CopyPrior``: a learned vote of the
+            Default: 'hard'.
+        copy_prior (float): As SimVPMaskPredictor's (``CopyPrior``: a learned vote of the
             input masks on the logits, the newest frame's weight starting at this value);
-            here on by default (4); 0 = off.
-        ss_prob, ss_steps: scheduled sampling: each training rollout feeds the model its own
-            predictions with probability ``ss_prob``, for ``ss_steps`` consecutive steps from
-            a random step (the rest: true masks; ss_steps >= future_steps - 1: free-running). Set over training by ``ScheduledSamplingHook``;
-            0 = teacher forcing.
+            here on by default; 0 = off. Default: 4.0.
+        ss_prob (float): Scheduled sampling: the chance that a training rollout feeds the
+            model its own predictions (set over training by ``ScheduledSamplingHook``;
+            0 = teacher forcing). Default: 0.0.
+        ss_steps (int): For how many consecutive steps, from a random step (the rest: true
+            masks; ss_steps >= future_steps - 1: free-running). Default: 0.
+        num_classes (int): As SimVPMaskPredictor's. Default: 49.
+        ignore_index (int): As SimVPMaskPredictor's. Default: 255.
+        **kwargs: SimVPMaskPredictor's other arguments (``output``, ``losses``, ...).
     """
 
-    def __init__(self, *args, embed_dim=8, with_frames=False, downsample=1, mode='direct',
-                 future_steps=11, feedback='hard', copy_prior=4.0, ss_prob=0., ss_steps=0,
-                 num_classes=NUM_CLASSES, ignore_index=IGNORE_INDEX, **kwargs):
+    def __init__(self, *args, embed_dim: int = 8, with_frames: bool = False,
+                 downsample: int = 1, mode: str = 'direct', future_steps: int = 11,
+                 feedback: str = 'hard', copy_prior: float = 4.0, ss_prob: float = 0.,
+                 ss_steps: int = 0, num_classes: int = NUM_CLASSES,
+                 ignore_index: int = IGNORE_INDEX, **kwargs):
         if mode not in ('direct', 'autoregressive'):
             raise ValueError(f"mode must be 'direct' or 'autoregressive', got {mode!r}")
         if downsample not in (1, 2):
@@ -98,7 +118,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             self.upsample = None
 
     # -- input and output ------------------------------------------------------------------
-    def embed_frames(self, masks, frames=None):
+    def embed_frames(self, masks: torch.Tensor,
+                     frames: Optional[torch.Tensor] = None) -> torch.Tensor:
         """(B, T, H, W) ids (+ (B, T, 3, H, W) frames) -> (B, T, C, H/d, W/d) encoder input."""
         x = self.embedding(masks)
         if self.with_frames:
@@ -110,7 +131,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             x = F.pixel_unshuffle(x.flatten(0, 1), self.downsample).unflatten(0, x.shape[:2])
         return x
 
-    def readout(self, feats, window=None):
+    def readout(self, feats: torch.Tensor,
+                window: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Decoder output (B, T, C, h, w) -> logits (B, T, K, H, W), plus the vote of the
         input masks ``window`` (B, T_in, H, W)."""
         if self.upsample is not None:
@@ -121,7 +143,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         return feats
 
     # -- the two prediction modes ----------------------------------------------------------
-    def direct_logits(self, x, masks):
+    def direct_logits(self, x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """Logits (B, T', K, H, W) of the future from the encoder input ``x`` in one pass."""
         hid, skip = self.encode_translate(x)
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
         return self.readout(self.decode(hid, skip, steps), masks)
@@ -137,7 +160,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         hid = self.translator(lat.flatten(1, 2)).reshape(lat.shape)
         return self.readout(self.decode(hid, skip, [lat.shape[1] - 1]), window)[:, 0]
 
-    def rollout(self, masks, truth=None):
+    def rollout(self, masks: torch.Tensor,
+                truth: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Autoregressive prediction; returns logits (B, future_steps, K, H, W).
 
         ``truth`` (B, future_steps, H, W): true future masks to feed back (teacher forcing);
@@ -183,7 +207,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             window = torch.cat([window[:, 1:], last[:, None]], 1)
         return torch.stack(out, 1)
 
-    def forward(self, inputs, data_samples=None, mode='tensor'):
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
+                mode: str = 'tensor'):
         masks = self.context(inputs, data_samples)
         if self.mode == 'direct':
             logits = self.direct_logits(self.embed_frames(masks, inputs), masks)

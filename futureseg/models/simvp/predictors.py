@@ -1,6 +1,6 @@
 """SimVP models: the frame predictor (pre-training) and the future-mask predictor."""
 import copy
-from typing import Optional
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -19,20 +19,25 @@ from .copy_prior import CopyPrior
 class SimVPBase(BaseModel):
     """Encoder -> translator -> decoder over (B, T, C, H, W) videos.
 
-    Config keys:
-        encoder, translator, decoder (dict): MODELS configs. The translator's
-            ``in_channels`` defaults to ``num_input_frames * encoder.hid_S``.
-        num_input_frames (int): 11.
+    Args:
+        encoder (dict): MODELS config of the spatial encoder (``SimVPEncoder``).
+        translator (dict): MODELS config of the translator; its ``in_channels`` defaults to
+            ``num_input_frames * encoder.hid_S``.
+        decoder (dict): MODELS config of the decoder (``SimVPDecoder``).
+        num_input_frames (int): Input frames. Default: 11.
         pretrained (dict, optional): ``dict(checkpoint=PATH, key_map={'encoder.': 'encoder.',
-            'translator.': 'translator.'})`` (no loading while checkpoint is None) copies the weights whose keys start with a source
-            prefix into the matching target prefix after initialisation, and logs which keys
-            were loaded, which are new and which were left out.
-        data_preprocessor (dict): default ``VideoDataPreprocessor``.
+            'translator.': 'translator.'})`` (no loading while checkpoint is None) copies the
+            weights whose keys start with a source prefix into the matching target prefix
+            after initialisation, and logs which keys were loaded, which are new and which
+            were left out. Default: None.
+        data_preprocessor (dict, optional): None means ``dict(type='VideoDataPreprocessor')``.
+            Default: None.
+        init_cfg (dict, optional): MMEngine init config. Default: None.
     """
 
     def __init__(self, encoder: dict, translator: dict, decoder: dict, num_input_frames: int = 11,
                  pretrained: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
-                 init_cfg=None):
+                 init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(data_preprocessor=data_preprocessor or dict(type='VideoDataPreprocessor'),
                          init_cfg=init_cfg)
         self.num_input_frames = num_input_frames
@@ -43,12 +48,13 @@ class SimVPBase(BaseModel):
         self.decoder = MODELS.build(decoder)
         self.pretrained = pretrained
 
-    def init_weights(self):
+    def init_weights(self) -> None:
         super().init_weights()
         if self.pretrained and self.pretrained.get('checkpoint'):
             self.load_pretrained(**self.pretrained)
 
-    def load_pretrained(self, checkpoint, key_map=None, map_location='cpu'):
+    def load_pretrained(self, checkpoint: str, key_map: Optional[Dict[str, str]] = None,
+                        map_location: str = 'cpu') -> Tuple[List[str], List[str], List[str]]:
         """Copy matching weights from a checkpoint; returns (loaded, new, unused) key lists."""
         key_map = key_map or {'encoder.': 'encoder.', 'translator.': 'translator.'}
         ckpt = _load_checkpoint(checkpoint, map_location=map_location)
@@ -76,7 +82,7 @@ class SimVPBase(BaseModel):
                     + (f' (e.g. {", ".join(unused[:3])})' if unused else ''))
         return sorted(mapped), new, unused
 
-    def encode_translate(self, inputs):
+    def encode_translate(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """(B, T, C, H, W) -> translated latents (B, T, hid_S, h, w) and skips (B, T, hid_S, H', W')."""
         b, t = inputs.shape[:2]
         if t != self.num_input_frames:
@@ -85,7 +91,8 @@ class SimVPBase(BaseModel):
         hid = self.translator(latent.reshape(b, -1, *latent.shape[2:]))
         return hid.reshape(b, t, *latent.shape[1:]), skip.reshape(b, t, *skip.shape[1:])
 
-    def decode(self, hid, skip, steps=None):
+    def decode(self, hid: torch.Tensor, skip: torch.Tensor,
+               steps: Optional[Sequence[int]] = None) -> torch.Tensor:
         """Decode the chosen output steps (all by default) -> (B, len(steps), C_out, H, W)."""
         if steps is not None:
             hid, skip = hid[:, steps], skip[:, steps]
@@ -98,15 +105,20 @@ class SimVPBase(BaseModel):
 class SimVPFramePredictor(SimVPBase):
     """Frames 1-11 -> frames 12-22, MSE loss (stage 1, self-supervised pre-training).
 
-    Extra config keys: ddr_weight (float): weight of TAU's differential divergence
-    regularisation (0 = off; TAU uses 0.1), ddr_tau (0.1).
+    Args:
+        *args: SimVPBase's (``encoder``, ``translator``, ``decoder``, ...).
+        ddr_weight (float): Weight of TAU's differential divergence regularisation (0 = off;
+            TAU uses 0.1). Default: 0.0.
+        ddr_tau (float): Its softmax temperature. Default: 0.1.
+        **kwargs: SimVPBase's (``num_input_frames``, ``pretrained``, ...).
     """
 
     def __init__(self, *args, ddr_weight: float = 0., ddr_tau: float = 0.1, **kwargs):
         super().__init__(*args, **kwargs)
         self.ddr_weight, self.ddr_tau = ddr_weight, ddr_tau
 
-    def forward(self, inputs, data_samples=None, mode='tensor'):
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
+                mode: str = 'tensor'):
         hid, skip = self.encode_translate(inputs)
         pred = self.decode(hid, skip)
         if mode == 'tensor':
@@ -125,7 +137,8 @@ class SimVPFramePredictor(SimVPBase):
         raise ValueError(f'unknown mode {mode!r}')
 
 
-def differential_divergence(pred, target, tau=0.1, eps=1e-12):
+def differential_divergence(pred: torch.Tensor, target: torch.Tensor, tau: float = 0.1,
+                            eps: float = 1e-12) -> torch.Tensor:
     """TAU's differential divergence regularisation between frame differences."""
     b, t = pred.shape[:2]
     if t <= 2:
@@ -139,42 +152,54 @@ def differential_divergence(pred, target, tau=0.1, eps=1e-12):
 class SimVPMaskPredictor(SimVPBase):
     """Frames 1-11 -> class logits of future frames (stage 4, future segmentation).
 
-    Extra config keys:
+    Args:
+        *args: SimVPBase's (``encoder``, ``translator``, ``decoder``, ...).
         output (str): 'last' decodes only the last step (frame 22), 'all' the 11 future
             frames. Decoding one step instead of 11 saves most of the decoder's time.
-        num_classes (int): 49; the decoder's ``out_channels`` is set to it.
-        class_weight (list | None): per-class CE weights; ``background_weight`` (0.6) is a
-            shortcut that weights class 0 and leaves the others at 1.
-        ignore_index (int): 255.
-        loss_weight (float): 1.0, the weight of that cross-entropy.
-        losses (list[dict] | None): replaces the default cross-entropy by these MODELS losses,
-            summed (e.g. ``[dict(type='WeightedCrossEntropyLoss', background_weight=0.1),
-            dict(type='SoftJaccardLoss')]``, or the Jaccard loss alone).
-        postprocessors (list[dict]): POSTPROCESSORS applied in order to the predicted mask of
-            the last frame at test time (e.g. ``dict(type='NewObjectSuppression')``). The
-            sample keeps every stage in ``pred_stages`` and the final one in ``pred_masks``.
-        known_objects (dict): where the post-processors' known objects (the classes of
-            frames 1-11) come from: ``dict(source='context_masks', min_pixels=1)``, the masks
-            of the input frames the sample carries (at test time the segmenter's, precomputed
-            by ``tools/pseudo_label.py`` into the dataset's ``context_mask_root``; needs
-            ``LoadVideo(load_context_masks=True)``: what a method can see), or
-            ``dict(source='input_masks')`` (the true masks of frames 1-11, for reference;
-            needs ``LoadVideo(load_input_masks=...)``).
+            Default: 'last'.
+        num_classes (int): Number of classes; the decoder's ``out_channels`` is set to it.
+            Default: 49.
+        class_weight (list[float], optional): Per-class CE weights; None means
+            ``background_weight`` for class 0 and 1 for the others. Default: None.
+        background_weight (float): The weight of class 0 when class_weight is None.
+            Default: 0.6.
+        ignore_index (int): Target id left out of the loss. Default: 255.
+        loss_weight (float): The weight of that cross-entropy. Default: 1.0.
+        losses (list[dict], optional): Replaces the default cross-entropy by these MODELS
+            losses, summed (e.g. ``[dict(type='WeightedCrossEntropyLoss',
+            background_weight=0.1), dict(type='SoftJaccardLoss')]``, or the Jaccard loss
+            alone). Default: None.
+        postprocessors (Sequence[dict]): POSTPROCESSORS applied in order to the predicted
+            mask of the last frame at test time (e.g. ``dict(type='NewObjectSuppression')``).
+            The sample keeps every stage in ``pred_stages`` and the final one in
+            ``pred_masks``. Default: ().
+        known_objects (dict, optional): Where the post-processors' known objects (the
+            classes of frames 1-11) come from: ``dict(source='context_masks', min_pixels=1)``,
+            the masks of the input frames the sample carries (at test time the segmenter's,
+            precomputed by ``tools/pseudo_label.py`` into the dataset's
+            ``context_mask_root``; needs ``LoadVideo(load_context_masks=True)``: what a method
+            can see), or ``dict(source='input_masks')`` (the true masks of frames 1-11, for
+            reference; needs ``LoadVideo(load_input_masks=...)``). Required with
+            post-processors. Default: None.
         copy_prior (float): 0 (off), or the starting weight of a learned vote of the input
             frames' masks (``CopyPrior``) added to the logits, so that training starts from
             the copy-frame-11 baseline and learns the motion on top. The masks are each
             sample's ``context_masks`` (``LoadVideo(load_context_masks=True)``: the
             segmenter's masks of frames 1-11 at test time, the true ones, corrupted, in
-            training); the network itself still sees only the RGB frames.
+            training); the network itself still sees only the RGB frames. Default: 0.0.
         readout (str): 'classes' (a 1x1 convolution to the 49 class logits) or 'attributes'
             (to the 14 shape / material / colour logits, combined into the 49 class
             log-probabilities by ``attribute_log_probs``: each attribute is then learnt
-            from every object that has it). Default 'classes'.
+            from every object that has it). Default: 'classes'.
+        **kwargs: SimVPBase's (``num_input_frames``, ``pretrained``, ...).
     """
 
-    def __init__(self, *args, output='last', num_classes=NUM_CLASSES, class_weight=None,
-                 background_weight=0.6, ignore_index=IGNORE_INDEX, loss_weight=1.0, losses=None,
-                 postprocessors=(), known_objects=None, copy_prior=0., readout='classes', **kwargs):
+    def __init__(self, *args, output: str = 'last', num_classes: int = NUM_CLASSES,
+                 class_weight: Optional[Sequence[float]] = None, background_weight: float = 0.6,
+                 ignore_index: int = IGNORE_INDEX, loss_weight: float = 1.0,
+                 losses: Optional[List[dict]] = None, postprocessors: Sequence[dict] = (),
+                 known_objects: Optional[dict] = None, copy_prior: float = 0.,
+                 readout: str = 'classes', **kwargs):
         if output not in ('last', 'all'):
             raise ValueError(f"output must be 'last' or 'all', got {output!r}")
         if readout not in ('classes', 'attributes'):
@@ -210,7 +235,7 @@ class SimVPMaskPredictor(SimVPBase):
         self.copy_prior = (CopyPrior(self.num_input_frames, copy_prior, num_classes)
                            if copy_prior else None)
 
-    def known_classes(self, sample):
+    def known_classes(self, sample) -> Set[int]:
         """Known object classes of one video: those of its input frames' masks."""
         source = self.known_objects['source']
         if source not in sample:
@@ -219,7 +244,7 @@ class SimVPMaskPredictor(SimVPBase):
                              'in the test pipeline')
         return present_classes(sample.get(source), self.known_objects.get('min_pixels', 1))
 
-    def postprocess(self, sample, pred):
+    def postprocess(self, sample, pred: torch.Tensor) -> torch.Tensor:
         """Apply the post-processors to the last predicted frame of one sample."""
         known = self.known_classes(sample)
         mask = pred[-1].cpu().numpy()
@@ -232,7 +257,9 @@ class SimVPMaskPredictor(SimVPBase):
         sample.pred_stages = stages
         return final
 
-    def logits(self, inputs, context=None):
+    def logits(self, inputs: torch.Tensor,
+               context: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Class logits (B, T', K, H, W) of the future from the input frames."""
         hid, skip = self.encode_translate(inputs)
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
         logits = self.class_scores(self.decode(hid, skip, steps))  # (B, To, K, H, W)
@@ -240,20 +267,21 @@ class SimVPMaskPredictor(SimVPBase):
             logits = self.copy_prior(logits, context)
         return logits
 
-    def class_scores(self, out):
+    def class_scores(self, out: torch.Tensor) -> torch.Tensor:
         """Decoder output (B, T, C, H, W) -> class scores (B, T, 49, H, W)."""
         if self.readout_kind == 'attributes':
             return attribute_log_probs(out.flatten(0, 1)).unflatten(0, out.shape[:2])
         return out
 
-    def context(self, inputs, data_samples):
+    def context(self, inputs: torch.Tensor, data_samples: Optional[list]) -> torch.Tensor:
         """The input frames' masks (B, T_in, H, W) a copy prior or mask-space model reads."""
         if not data_samples or 'context_masks' not in data_samples[0]:
             raise ValueError(f'{type(self).__name__} reads context_masks (the masks of the input '
                              'frames): use LoadVideo(load_context_masks=True) in the pipeline')
         return stack_field(data_samples, 'context_masks')
 
-    def loss_from_logits(self, logits, gt):
+    def loss_from_logits(self, logits: torch.Tensor, gt: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The losses (by ``loss_name``) of logits (B, T', K, H, W) against masks (B, T, H, W)."""
         if gt.shape[1] != logits.shape[1]:
             gt = gt[:, -logits.shape[1]:]  # e.g. 11 future masks loaded, last one predicted
         logits, gt = logits.flatten(0, 1), gt.flatten(0, 1)
@@ -263,11 +291,13 @@ class SimVPMaskPredictor(SimVPBase):
             out[name] = out.get(name, 0) + loss(logits, gt)
         return out
 
-    def forward(self, inputs, data_samples=None, mode='tensor'):
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
+                mode: str = 'tensor'):
         context = self.context(inputs, data_samples) if self.copy_prior is not None else None
         return self.finish(self.logits(inputs, context), inputs, data_samples, mode)
 
-    def finish(self, logits, inputs, data_samples, mode):
+    def finish(self, logits: torch.Tensor, inputs: torch.Tensor, data_samples: Optional[list],
+               mode: str):
         """Logits -> what ``mode`` asks for: the logits, the losses, or the samples with
         ``pred_masks`` (post-processed where configured)."""
         if mode == 'tensor':
