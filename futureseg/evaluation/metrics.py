@@ -9,6 +9,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from prettytable import PrettyTable
 
+from futureseg.evaluation.baselines import copy_frame11_predictions
 from futureseg.structures.metainfo import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import METRICS
 from .functional import attribute_accuracy, jaccard_index, per_class_iou
@@ -217,12 +218,7 @@ class PostprocessingTable(BaseMetric):
                 continue
             gt = s[self.gt_key][-1]
             preds = dict(s.get('pred_stages') or {'raw': s['pred_masks'][-1]})
-            if 'input_seg_masks' in s:
-                preds['copy_frame11_segmenter'] = s['input_seg_masks'][-1]
-            elif 'context_masks' in s and s.get('context_source') == 'segmenter':
-                preds['copy_frame11_segmenter'] = s['context_masks'][-1]
-            if 'input_masks' in s:
-                preds['copy_frame11_true'] = s['input_masks'][-1]
+            preds.update(copy_frame11_predictions(s))
             result = {}
             for k, v in preds.items():
                 v = v.to(gt.device)
