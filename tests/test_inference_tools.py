@@ -211,9 +211,10 @@ def test_model_zoo_page_from_the_run(tiny_run):
 def test_test_tool_segmenter_tta_json_out_and_show(tiny_run, tmp_path, monkeypatch):
     seg = tiny_run['state']['segmenter']['outputs']
     out = tmp_path / 'frames.json'
-    run_tool('tools/test.py', seg['config'], seg['checkpoint'], '--tta', '--out', str(out),
-             '--work-dir', str(tmp_path / 'w'), '--metrics-out', str(tmp_path / 'm.json'),
-             '--cfg-options', f"test_dataloader.dataset.data_root={tiny_run['data']}")
+    test_tool = load_tool('tools/test.py')  # in this process: no interpreter start-up
+    test_tool.main([seg['config'], seg['checkpoint'], '--tta', '--out', str(out),
+                    '--work-dir', str(tmp_path / 'w'), '--metrics-out', str(tmp_path / 'm.json'),
+                    '--cfg-options', f"test_dataloader.dataset.data_root={tiny_run['data']}"])
     preds = json.loads(out.read_text())  # JSON, not a pickle
     entries = preds['predictions']
     assert len(entries) == 2 * 22 and preds['frame'] == 'every'
@@ -224,7 +225,6 @@ def test_test_tool_segmenter_tta_json_out_and_show(tiny_run, tmp_path, monkeypat
     # --show on a machine without a display says so and stops
     monkeypatch.delenv('DISPLAY', raising=False)
     monkeypatch.delenv('WAYLAND_DISPLAY', raising=False)
-    test_tool = load_tool('tools/test.py')
     with pytest.raises(SystemExit, match='--show-dir'):
         test_tool.main([seg['config'], seg['checkpoint'], '--show'])
 

@@ -1,7 +1,7 @@
 """A run killed (SIGKILL) after a checkpoint and resumed ends with exactly the weights of an
-uninterrupted run (issue #20): epoch-based with random transforms through tools/train.py
---resume, iteration-based with 2 loader workers through tools/run_recipe.py (which resumes
-with tools/train.py --resume)."""
+uninterrupted run (issue #20): epoch-based with random transforms and iteration-based with 2
+loader workers, both through tools/train.py --resume (what tools/run_recipe.py launches for a
+killed training: tests/test_recipe.py)."""
 import os
 import os.path as osp
 import pickle
@@ -74,41 +74,19 @@ def test_epoch_based_run_killed_after_epoch_2_ends_as_uninterrupted(tiny_dataset
     assert state['num_workers'] == 0 and state['world_size'] == 1 and state['per_sample_seeds']
 
 
-RECIPE = '''
-data_root = {data_root!r}
-work_dir = {work_dir!r}
-stages = [dict(type='TrainModel', name='segmenter', config={config!r})]
-'''
-
-
-def test_iter_based_run_with_2_workers_killed_mid_epoch_through_the_recipe_runner(tiny_dataset, tmp_path):
-    """The segmenter's iteration-based run with 2 persistent loader workers, killed with its
-    recipe runner after iteration 3 (of the 6 a pass over the 24 frames takes: mid-epoch),
-    rerun by the recipe (tools/train.py --resume)."""
+def test_iter_based_run_with_2_workers_killed_mid_epoch(tiny_dataset, tmp_path):
+    """The segmenter's iteration-based run with 2 persistent loader workers, killed (its
+    whole process group, the workers with it) after iteration 3 of the 6 a pass over the 24
+    frames takes (mid-epoch), resumed with tools/train.py --resume: what the recipe runner
+    launches for a killed TrainModel stage (tests/test_recipe.py checks that it does)."""
     straight = tmp_path / 'straight'
     proc = train(SEGMENTER, straight, tiny_dataset)
     assert proc.returncode == 0, output(proc)
-    recipe = tmp_path / 'recipe.py'
-    work = tmp_path / 'work'
-    recipe.write_text(RECIPE.format(data_root=tiny_dataset, work_dir=str(work), config=SEGMENTER))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, FIXTURES]),
-               FUTURESEG_TEST_PREEMPT=str(tmp_path / 'preempted'))
-
-    def run_recipe():
-        return subprocess.run([sys.executable, 'tools/run_recipe.py', str(recipe), '--quiet'], cwd=ROOT,
-                              env=env, capture_output=True, text=True, timeout=300, start_new_session=True)
-    proc = run_recipe()  # the runner, its training and the loader workers are killed together
-    assert proc.returncode == -signal.SIGKILL, output(proc)
-    assert (work / 'segmenter' / 'iter_3.pth').exists() and not (work / 'segmenter' / 'iter_6.pth').exists()
-    proc = run_recipe()
-    assert proc.returncode == 0, output(proc)
-    log = (work / 'segmenter' / 'train.log').read_text()
-    commands = [line for line in log.splitlines() if line.startswith('$ ')]
-    assert len(commands) == 2 and '--resume' in commands[1]
+    work = tmp_path / 'killed'
+    log = kill_and_resume(SEGMENTER, work, tiny_dataset, 'iter_3.pth', 'iter_6.pth', tmp_path)
     assert 'random generators restored from iteration 3' in log
     assert 'Advance dataloader 3 steps' in log  # MMEngine re-reads the batches trained before
-    assert 'RandomStateHook: ' not in log.replace('RandomStateHook: random generators restored', '')
-    assert_same_weights(straight / 'iter_8.pth', work / 'segmenter' / 'iter_8.pth')
+    assert_same_weights(straight / 'iter_8.pth', work / 'iter_8.pth')
 
 
 def test_sample_seeds_do_not_depend_on_workers_or_history():

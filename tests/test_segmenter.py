@@ -242,3 +242,49 @@ def test_pseudo_label_hook_labels_after_training(tiny_dataset, tmp_path):
         assert mask.shape == (len(frames), 64, 96) and mask.dtype == np.uint8 and mask.max() < 49
     with open(osp.join(out, 'pseudo_labels.json')) as f:
         assert json.load(f)['weights_sha256'] == weights_sha256(runner.model)
+
+
+def test_test_tool_out_on_a_segmenter_config(tiny_dataset, tmp_path):
+    """tools/test.py --out on a frame segmenter's config (it once raised KeyError: the writer
+    read a future predictor's ``video_id`` / ``pred_masks``): every frame of every val video,
+    in (video, frame) order, as one tensor and as a PNG folder with the same masks."""
+    from PIL import Image
+
+    from conftest import load_tool
+    from futureseg.apis import init_model
+    config = osp.join(ROOT, 'tests', 'fixtures', 'deeplabv3_tiny.py')
+    ckpt = str(tmp_path / 'seg.pth')  # untrained weights: the path is tested, not the masks
+    torch.save(dict(state_dict=init_model(config).state_dict(), meta={}), ckpt)
+    tool = load_tool('tools/test.py')
+    common = ['--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}']
+    tool.main([config, ckpt, '--work-dir', str(tmp_path / 'w'), '--out', str(tmp_path / 'f.pt'), *common])
+    masks = torch.load(tmp_path / 'f.pt')
+    assert masks.dtype == torch.uint8 and masks.shape == (2, 22, 64, 96)  # the 2 val videos
+    png = tmp_path / 'png'
+    tool.main([config, ckpt, '--work-dir', str(tmp_path / 'w2'), '--out', str(png), *common])
+    videos = sorted(int(d.split('_')[1]) for d in os.listdir(osp.join(tiny_dataset, 'val')))
+    assert len(os.listdir(png)) == 2 * 22
+    for i, vid in enumerate(videos):
+        for k in (0, 21):
+            assert np.array_equal(np.array(Image.open(png / f'video_{vid}_{k}.png')), masks[i, k].numpy())
+
+
+def test_copy_frame11_is_one_definition_for_the_table_and_the_recipe():
+    """The copy-frame-11 predictions: the last context mask of the segmenter's (given, or read
+    from its mask folder as context_masks) and of the true masks; PostprocessingTable scores them."""
+    from futureseg.evaluation import PostprocessingTable
+    from futureseg.evaluation.baselines import copy_frame11_predictions
+    true = torch.randint(0, 49, (11, 8, 12))
+    seg = torch.randint(0, 49, (11, 8, 12))
+    preds = copy_frame11_predictions(dict(input_masks=true, context_masks=seg, context_source='segmenter'))
+    assert torch.equal(preds['copy_frame11_true'], true[10]) and torch.equal(preds['copy_frame11_segmenter'], seg[10])
+    assert set(copy_frame11_predictions(dict(context_masks=seg, context_source='segmenter'))) == {'copy_frame11_segmenter'}
+    assert copy_frame11_predictions(dict(context_masks=seg, context_source='true')) == {}
+    gt = torch.randint(0, 49, (11, 8, 12))
+    table = PostprocessingTable()
+    table.process({}, [dict(gt_masks=gt, pred_masks=gt, input_masks=true, context_masks=seg,
+                            context_source='segmenter')])
+    scores = table.compute_metrics(table.results)
+    assert scores['raw'] == 1.0  # the prediction is the target
+    from futureseg.evaluation import confusion_matrix, jaccard_index
+    assert scores['copy_frame11_true'] == pytest.approx(jaccard_index(confusion_matrix(true[10].numpy(), gt[-1].numpy())))

@@ -9,9 +9,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from prettytable import PrettyTable
 
-from futureseg.structures import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES, present_classes
 from futureseg.registry import METRICS
+from futureseg.structures import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES, present_classes
 from futureseg.utils.io import atomic_path, write_json_atomic, write_npy_atomic
+from .baselines import copy_frame11_predictions
 from .functional import attribute_accuracy, confusion_matrix, jaccard_index, per_class_iou
 
 
@@ -200,9 +201,9 @@ class PostprocessingTable(BaseMetric):
     copy-frame-11 baselines: the segmenter's mask of frame 11 (what a method can see) and the
     true mask of frame 11 (reference), in one table.
 
-    Reads ``pred_stages`` (from a predictor with post-processors), ``input_seg_masks`` (or
-    ``context_masks`` read from a segmenter's masks) and ``input_masks`` where the samples
-    have them; videos without true masks are skipped. With ``input_masks`` each row also
+    Reads ``pred_stages`` (from a predictor with post-processors), ``context_masks`` read
+    from a segmenter's masks and ``input_masks`` where the samples have them
+    (``copy_frame11_predictions``); videos without true masks are skipped. With ``input_masks`` each row also
     gets the IoU of objects seen in frames 1-11 and of new ones (``<row>_seen_iou``,
     ``<row>_new_iou``).
 
@@ -229,12 +230,7 @@ class PostprocessingTable(BaseMetric):
                 continue
             gt = s[self.gt_key][-1]
             preds = dict(s.get('pred_stages') or {'raw': s['pred_masks'][-1]})
-            if 'input_seg_masks' in s:
-                preds['copy_frame11_segmenter'] = s['input_seg_masks'][-1]
-            elif 'context_masks' in s and s.get('context_source') == 'segmenter':
-                preds['copy_frame11_segmenter'] = s['context_masks'][-1]
-            if 'input_masks' in s:
-                preds['copy_frame11_true'] = s['input_masks'][-1]
+            preds.update(copy_frame11_predictions(s))
             result = {}
             for k, v in preds.items():
                 v = v.to(gt.device)

@@ -1,0 +1,155 @@
+"""The stages that train and evaluate models through the ``futureseg.cli`` tools."""
+import os
+import os.path as osp
+
+from futureseg.registry import RECIPE_STAGES
+from futureseg.utils.machine import hardware_summary, machine_info
+from .base import RecipeError, RecipeStage, read_json
+from .checkpoints import best_checkpoint, count_parameters
+from .config_utils import (cfg_options_args, data_root_options, find_config, resolved_config_text,
+                           write_derived_config)
+
+
+@RECIPE_STAGES.register_module()
+class TrainModel(RecipeStage):
+    """Trains a model with tools/train.py in ``<work_dir>/<name>``; a rerun after a kill
+    resumes from the last checkpoint.
+
+    Config keys: config (path; its resolved contents, not its path, are fingerprinted),
+    cfg_options (dict, resolved), set_data_root (True: point the train/val/test datasets'
+    ``data_root`` at the recipe's), amp (False), gpus (1; more starts one process per GPU
+    with torchrun and MMEngine's DDP), port (29500).
+    Outputs: checkpoint (the best by the config's ``save_best``, else the last; main),
+    config (the dumped, final config), work_dir, best_score."""
+    unhashed_keys = ('config', 'port')  # the config counts by its contents (config_text)
+
+    def _options(self, ctx, config: str) -> dict:
+        options = {}
+        if self.cfg.get('set_data_root', True):
+            options.update(data_root_options(config, ctx.data_root))
+        options.update(ctx.resolve(self.cfg.get('cfg_options', {})))
+        return options
+
+    def config_text(self, ctx) -> str:
+        config = find_config(self.cfg['config'], self.name)
+        return resolved_config_text(config, self._options(ctx, config))
+
+    def run(self, ctx) -> dict:
+        c = self.cfg
+        config = find_config(c['config'], self.name)
+        wd = ctx.stage_dir(self.name)
+        options = self._options(ctx, config)
+        args = [config, '--work-dir', wd]
+        if osp.isfile(osp.join(wd, 'last_checkpoint')):
+            if ctx.resume:
+                args.append('--resume')
+            else:  # another config trained here: keep that run, start this one afresh
+                k = 1
+                while osp.exists(f'{wd}.old{k}'):
+                    k += 1
+                os.replace(wd, f'{wd}.old{k}')
+                print(f'[recipe] {self.name}: the earlier run (other settings) moved to {wd}.old{k}')
+                wd = ctx.stage_dir(self.name)
+        if c.get('amp'):
+            args.append('--amp')
+        args += cfg_options_args(options)
+        torchrun = None
+        if c.get('gpus', 1) > 1:  # one process per GPU through torchrun, as tools/dist_train.sh
+            torchrun = [f'--nproc_per_node={c["gpus"]}', f'--master_port={c.get("port", 29500)}']
+            args += ['--launcher', 'pytorch']
+        ctx.launch(self.name, 'futureseg.cli.train', args, 'train.log', torchrun)
+        ckpt, score = best_checkpoint(wd)
+        config = osp.join(wd, osp.basename(config))  # MMEngine's dump of the config it ran
+        return dict(main='checkpoint', checkpoint=ckpt, config=config, work_dir=wd,
+                    best_score=score, params=count_parameters(ckpt), files=[ckpt, config],
+                    source_config=c['config'],
+                    hardware=hardware_summary(machine_info(gpus=c.get('gpus', 1))))
+
+
+@RECIPE_STAGES.register_module()
+class TestModel(RecipeStage):
+    """Evaluates a trained model with tools/test.py and puts its scores in the table.
+
+    Config keys: model (its TrainModel stage), config (default: the model's own; e.g. a
+    ``*_nos.py`` child to add post-processing), model_overrides (dict merged into the
+    config's ``model``, e.g. ``postprocessors=[...]``), cfg_options (dict, resolved), set_data_root
+    (True), rows (dict metric key -> table row; default ``{'future/jaccard': name}``; keys
+    of the ``stages/...`` post-processing table work too: ``stages/raw``,
+    ``stages/NewObjectSuppression``), tta (False: test-time augmentation, ``tools/test.py
+    --tta``).
+    Outputs: metrics (JSON path; main), scores, model (stage), config and checkpoint tested."""
+    depends_keys = ('model',)
+    unhashed_keys = ('config',)  # counted by its contents (config_text)
+
+    def _base_config(self, ctx) -> str:
+        given = self.cfg.get('config')
+        return find_config(ctx.resolve(given), self.name) if given else \
+            ctx.outputs(self.cfg['model'])['config']
+
+    def _options(self, ctx, config: str) -> dict:
+        options = {}
+        if self.cfg.get('set_data_root', True):  # the derived config moves as its base does
+            options.update(data_root_options(config, ctx.data_root, ('test_dataloader',)))
+        options.update(ctx.resolve(self.cfg.get('cfg_options', {})))
+        return options
+
+    def config_text(self, ctx) -> str:
+        base = self._base_config(ctx)
+        return resolved_config_text(base, self._options(ctx, base),
+                                    ctx.resolve(self.cfg.get('model_overrides')))
+
+    def run(self, ctx) -> dict:
+        model = ctx.outputs(self.cfg['model'])
+        config = base = self._base_config(ctx)
+        if self.cfg.get('model_overrides'):
+            # in a sub-folder: tools/test.py dumps the config it ran (with --tta: the
+            # TTA-wrapped model) into the stage dir under the same name; inference wants this one
+            config = write_derived_config(
+                osp.join(ctx.stage_dir(self.name), 'config', 'test_config.py'), base,
+                ctx.resolve(self.cfg['model_overrides']), self.name)
+        wd = ctx.stage_dir(self.name)
+        metrics_path = osp.join(wd, 'metrics.json')
+        args = [config, model['checkpoint'], '--work-dir', wd, '--metrics-out', metrics_path]
+        args += (['--tta'] if self.cfg.get('tta') else []) + cfg_options_args(self._options(ctx, base))
+        ctx.launch(self.name, 'futureseg.cli.test', args, 'test.log')
+        metrics = read_json(metrics_path)
+        rows = self.cfg.get('rows') or {'future/jaccard': self.name}
+        scores = {}
+        for key, label in rows.items():
+            if key not in metrics:
+                raise RecipeError(f'stage {self.name!r}: metric {key!r} not in {sorted(metrics)}')
+            row = dict(jaccard=metrics[key])
+            for extra in ('seen_iou', 'new_iou'):  # the seen / new-object breakdown
+                name = f'future/{extra}' if key == 'future/jaccard' else f'{key}_{extra}'
+                if name in metrics:
+                    row[extra] = metrics[name]
+            row['params'] = model.get('params')
+            row['train_s'] = ctx.state.get(self.cfg['model'], {}).get('seconds')
+            scores[label] = row
+        return dict(main='metrics', metrics=metrics_path, scores=scores, files=[metrics_path],
+                    model=self.cfg['model'], config=config, checkpoint=model['checkpoint'],
+                    tta=bool(self.cfg.get('tta')))
+
+
+@RECIPE_STAGES.register_module()
+class PredictThenSegment(RecipeStage):
+    """The seed's first result: the segmenter applied to the frame predictor's frame 22
+    (tools/predict_then_segment.py).
+
+    Config keys: predictor (a frame predictor's TrainModel stage), segmenter (the
+    segmenter's), split ('val'), row (table label; default the stage name)."""
+    depends_keys = ('predictor', 'segmenter')
+
+    def run(self, ctx) -> dict:
+        pred, seg = ctx.outputs(self.cfg['predictor']), ctx.outputs(self.cfg['segmenter'])
+        path = osp.join(ctx.stage_dir(self.name), 'metrics.json')
+        ctx.launch(self.name, 'futureseg.cli.predict_then_segment',
+                   [pred['config'], pred['checkpoint'], seg['config'], seg['checkpoint'],
+                    '--data-root', ctx.data_root, '--split', self.cfg.get('split', 'val'),
+                    '--metrics-out', path])
+        metrics = read_json(path)
+        nan = float('nan')
+        scores = {self.cfg.get('row', self.name): dict(
+            jaccard=metrics['jaccard'], seen_iou=metrics.get('seen_iou', nan),
+            new_iou=metrics.get('new_iou', nan))}
+        return dict(main='metrics', metrics=path, scores=scores, files=[path])

@@ -1,0 +1,47 @@
+"""The recipe's results: one row per score of the finished stages, as JSON and as the
+markdown table (Jaccard, the share of the baseline-to-ceiling gap closed, seen / new-object
+IoU, training time, parameters)."""
+from typing import Dict, Sequence
+
+import numpy as np
+
+# the rows the gap is measured between: what a method must beat and what it can reach
+BASELINE_ROWS = dict(baseline='copy frame 11 (segmenter mask)',
+                     ceiling='segment true frame 22 (ceiling)')
+
+
+def gap_closed(jaccard: float, baseline: float, ceiling: float) -> float:
+    """Share of the way from the copy-frame-11 baseline to the segmenter ceiling."""
+    return (jaccard - baseline) / (ceiling - baseline) if ceiling > baseline else float('nan')
+
+
+def results(stage_names: Sequence[str], state: Dict[str, dict]) -> dict:
+    """dict(rows=[dict(row, stage, jaccard, ...)], seconds={stage: seconds}) of a run."""
+    rows = []
+    for name in stage_names:
+        for label, row in state.get(name, {}).get('outputs', {}).get('scores', {}).items():
+            rows.append(dict(row=label, stage=name, **row))
+    return dict(rows=rows, seconds={n: state.get(n, {}).get('seconds') for n in stage_names})
+
+
+def _fmt(v) -> str:
+    return '-' if v is None or (isinstance(v, float) and np.isnan(v)) else f'{v:.4f}'
+
+
+def table(res: dict) -> str:
+    """Markdown table of ``results()``: one row per score, with the seen / new-object IoU
+    and stage time."""
+    by_row = {r['row']: r.get('jaccard') for r in res['rows']}
+    base, ceiling = (by_row.get(BASELINE_ROWS[k]) for k in ('baseline', 'ceiling'))
+    lines = ['| result | Jaccard | gap closed | seen objects IoU | new objects IoU | training time | parameters |',
+             '|---|---|---|---|---|---|---|']
+    for r in res['rows']:
+        secs, params = r.get('train_s'), r.get('params')
+        gap = '-'
+        if base is not None and ceiling is not None and r.get('jaccard') is not None \
+                and r['row'] not in BASELINE_ROWS.values():
+            gap = f"{100 * gap_closed(r['jaccard'], base, ceiling):.1f} %"
+        lines.append(f"| {r['row']} | {_fmt(r.get('jaccard'))} | {gap} | {_fmt(r.get('seen_iou'))} | "
+                     f"{_fmt(r.get('new_iou'))} | {'-' if secs is None else f'{secs:.0f} s'} | "
+                     f"{'-' if params is None else f'{params / 1e6:.3f} M'} |")
+    return '\n'.join(lines)
