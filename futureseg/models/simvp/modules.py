@@ -248,13 +248,8 @@ class _MetaTranslator(_OpenSTLInit, BaseModule):
         return self.enc(z)
 
 
-@MODELS.register_module()
-class GSTATranslator(_MetaTranslator):
-    """SimVP v2's gated spatiotemporal attention translator: N_T gSTA blocks (BN, gated
-    large-kernel attention, conv MLP, layer scale 1e-2, drop path), in_channels -> hid_T,
-    (N_T - 2) x hid_T, hid_T -> in_channels.
-
-    Args:
+# the arguments of both meta translators (their docstrings are their config reference)
+_META_TRANSLATOR_ARGS = """    Args:
         in_channels (int): Folded latent channels, T * hid_S (the predictors fill it in).
         hid_T (int): Channels of the inner blocks. Default: 512.
         N_T (int): Number of blocks (at least 2). Default: 8.
@@ -265,25 +260,23 @@ class GSTATranslator(_MetaTranslator):
         kernel_size (int): Size of the decomposed large depthwise kernel. Default: 21.
         init_cfg (dict, optional): MMEngine init config; None applies OpenSTL's init
             (:func:`init_attention_block`). Default: None.
-    """
+"""
+
+
+@MODELS.register_module()
+class GSTATranslator(_MetaTranslator):
+    __doc__ = ("""SimVP v2's gated spatiotemporal attention translator: N_T gSTA blocks (BN, gated
+    large-kernel attention, conv MLP, layer scale 1e-2, drop path), in_channels -> hid_T,
+    (N_T - 2) x hid_T, hid_T -> in_channels.
+
+""" + _META_TRANSLATOR_ARGS)
     kind = 'gsta'
 
 
 @MODELS.register_module()
 class TAUTranslator(_MetaTranslator):
-    """TAU's temporal attention translator (statics x SE-style dynamics): N_T TAU blocks,
+    __doc__ = ("""TAU's temporal attention translator (statics x SE-style dynamics): N_T TAU blocks,
     in_channels -> hid_T, (N_T - 2) x hid_T, hid_T -> in_channels.
 
-    Args:
-        in_channels (int): Folded latent channels, T * hid_S (the predictors fill it in).
-        hid_T (int): Channels of the inner blocks. Default: 512.
-        N_T (int): Number of blocks (at least 2). Default: 8.
-        mlp_ratio (float): MLP hidden channels / block channels. Default: 8.0.
-        drop (float): Dropout in the MLPs. Default: 0.0.
-        drop_path (float): Stochastic depth of the last block; the others follow
-            :func:`drop_path_rates` (OpenSTL's rule, from 0.01). Default: 0.0.
-        kernel_size (int): Size of the decomposed large depthwise kernel. Default: 21.
-        init_cfg (dict, optional): MMEngine init config; None applies OpenSTL's init
-            (:func:`init_attention_block`). Default: None.
-    """
+""" + _META_TRANSLATOR_ARGS)
     kind = 'tau'
