@@ -7,7 +7,8 @@
 #   1. checks the folder against the interpreter (tools/wheelhouse.py check: the core wheels,
 #      the manifest's wheels, Python and torch versions mmcv's ops were built for);
 #   2. creates the venv with --system-site-packages (the torch is reused, never reinstalled;
-#      when PYTHON is itself a venv, a .pth file adds its site-packages);
+#      when PYTHON is itself a venv, a .pth file adds its site-packages; when FUTURESEG_VENV
+#      is PYTHON's own venv, installs into it);
 #   3. pip install --no-index --find-links DIR: the mmcv wheel and futureseg[dev] (editable,
 #      its build backend also from DIR). No index is ever contacted (PIP_NO_INDEX=1 as well).
 # A requirement the folder lacks is named in the error. --dry-run (DRY_RUN=1) does step 1
@@ -29,7 +30,9 @@ command -v "$PY" >/dev/null || [ -x "$PY" ] || { echo "install: interpreter $PY 
 [ -d "$DIR" ] && DIR=$(cd "$DIR" && pwd)
 # 1. the folder against this interpreter (names every problem, then stops)
 info=$("$PY" "$ROOT/tools/wheelhouse.py" check "$DIR") || exit 1
-IFS=$'\t' read -r mmcv torch_v site is_venv pyver pyexe <<< "$info"
+IFS=$'\t' read -r mmcv torch_v site is_venv pyver pyexe prefix <<< "$info"
+# PYTHON's own venv as FUTURESEG_VENV: install into it; another venv: see its packages by a .pth
+[ ! -d "$VENV" ] || [ "$(cd "$VENV" && pwd -P)" != "$prefix" ] || is_venv=0
 log "wheel folder $DIR fits $pyexe (Python $pyver, torch $torch_v: kept)"
 
 VPY=$VENV/bin/python

@@ -5,7 +5,7 @@ Standard library only: it runs with the offline node's bare interpreter.
 
     python tools/wheelhouse.py write DIR --mmcv-ops cpu --requirements REQ.txt
     python tools/wheelhouse.py check DIR          # exit 1 with the reasons, else the mmcv wheel,
-                                                  # torch, site-packages, is-venv, X.Y, sys.executable
+                                                  # torch, site-packages, is-venv, X.Y, sys.executable, prefix
     python tools/wheelhouse.py missing PIP_LOG    # the requirements pip could not find
 """
 import argparse
@@ -179,7 +179,8 @@ def main() -> None:
         import sysconfig
         print('\t'.join([mmcv_wheel(args.folder), _torch_info()['version'],
                          sysconfig.get_paths()['purelib'], str(int(sys.prefix != sys.base_prefix)),
-                         f'{sys.version_info[0]}.{sys.version_info[1]}', sys.executable]))
+                         f'{sys.version_info[0]}.{sys.version_info[1]}', sys.executable,
+                         osp.realpath(sys.prefix)]))
     else:
         print(' '.join(missing_requirements(args.pip_log)))
 
