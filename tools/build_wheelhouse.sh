@@ -92,7 +92,10 @@ fi
 
 # --- futureseg's dependencies, resolved in the build venv, as pinned wheels ----------------
 log "resolving futureseg[dev]'s dependencies"
-quiet "${PIP[@]}" install "$mmcv" "$ROOT[dev]"
+src=$(mktemp -d)  # a copy of the package: pip builds in the source tree (build/, egg-info)
+trap 'rm -rf "$src"' EXIT
+cp -r "$ROOT/pyproject.toml" "$ROOT/README.md" "$ROOT/futureseg" "$src/"
+quiet "${PIP[@]}" install "$mmcv" "$src[dev]"
 skip=$(cat "$BVENV/with-torch.txt"; echo futureseg ninja; [ "$FULL" = 1 ] || printf '%s\n' "${NODE_HAS[@]}")
 REQS=$BVENV/requirements.txt
 "$BPY" - "$REQS" "$skip" <<'PY'
