@@ -72,22 +72,37 @@ if [ "${have%%+*}" != "$TORCH" ]; then
   log "installing torch==$TORCH in $BVENV (only to compile mmcv against; it is not put in the folder)"
   quiet "${PIP[@]}" install "torch==$TORCH"
 fi
-"${PIP[@]}" list --format=freeze 2>/dev/null | cut -d= -f1 > "$BVENV/with-torch.txt"
+# what came with torch (pip list without -q: -q silences its output)
+"$BPY" -m pip list --format=freeze --disable-pip-version-check 2>/dev/null | cut -d= -f1 > "$BVENV/with-torch.txt"
+[ -s "$BVENV/with-torch.txt" ] || { echo "build_wheelhouse: could not list $BVENV's packages" >&2; exit 1; }
 TORCH_FULL=$("$BPY" -c 'import torch; print(torch.__version__)')
 
 # --- mmcv with compiled ops, against that torch --------------------------------------------
+# shared with tools/install.sh: its wheel cache, keyed the same way (mmcv, torch, CUDA, Python,
+# ops, architecture); a wheel either script built for this torch is reused, never rebuilt
 OPS=$([ "${FORCE_CUDA:-0}" = 1 ] && echo cuda || echo cpu)
+CACHE=${FUTURESEG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/futureseg}
+TORCH_TAG=$("$BPY" -c "import torch,sys; print(f'{torch.__version__}-cuda{torch.version.cuda or \"none\"}-py{sys.version_info[0]}{sys.version_info[1]}')")
+CACHED=$CACHE/wheels/mmcv-2.1.0-torch$TORCH_TAG-ops$OPS-$(uname -m)
 stamp="torch $TORCH_FULL ops $OPS"
 mmcv=$(ls "$OUT"/mmcv-*.whl 2>/dev/null | head -1 || true)
+cached=$(ls "$CACHED"/mmcv-*.whl 2>/dev/null | head -1 || true)
 if [ -n "$mmcv" ] && [ "$(cat "$OUT/.mmcv-built-for" 2>/dev/null)" = "$stamp" ]; then
   log "reusing $mmcv (built for $stamp)"
+elif [ -n "$cached" ]; then
+  rm -f "$OUT"/mmcv-*.whl
+  cp "$cached" "$OUT/.partial" && mv "$OUT/.partial" "$OUT/$(basename "$cached")"
+  mmcv=$OUT/$(basename "$cached")
+  echo "$stamp" > "$OUT/.mmcv-built-for"
+  log "reusing the cached $cached"
 else
   rm -f "$OUT"/mmcv-*.whl
   log "building mmcv 2.1.0 with $OPS ops against torch $TORCH_FULL (~15-20 min on 2 cores)"
   t0=$(date +%s)
   mmcv=$(bash "$ROOT/tools/build_mmcv.sh" "$BPY" "$OUT" | tail -1)
   echo "$stamp" > "$OUT/.mmcv-built-for"
-  log "built $(basename "$mmcv") in $(( $(date +%s) - t0 )) s"
+  mkdir -p "$CACHED" && cp "$mmcv" "$CACHED/.partial" && mv "$CACHED/.partial" "$CACHED/$(basename "$mmcv")"
+  log "built $(basename "$mmcv") in $(( $(date +%s) - t0 )) s (also cached in $CACHED)"
 fi
 
 # --- futureseg's dependencies, resolved in the build venv, as pinned wheels ----------------
@@ -101,14 +116,18 @@ REQS=$BVENV/requirements.txt
 "$BPY" - "$REQS" "$skip" <<'PY'
 import json, re, subprocess, sys
 norm = lambda n: re.sub(r'[-_.]+', '-', n).lower()
-skip = {norm(n) for n in sys.argv[2].split()} | {'mmcv'}
+skip = {norm(n) for n in sys.argv[2].split()} | {'mmcv', 'torch', 'torchvision', 'triton'}
+torch_like = re.compile(r'^(nvidia-|cuda-)')  # torch's CUDA libraries: the node has its own
 dists = json.loads(subprocess.check_output([sys.executable, '-m', 'pip', 'list', '--format=json',
                                             '--disable-pip-version-check']))
-pins = sorted(f"{d['name']}=={d['version']}" for d in dists if norm(d['name']) not in skip)
+pins = sorted(f"{d['name']}=={d['version']}" for d in dists
+              if norm(d['name']) not in skip and not torch_like.match(norm(d['name'])))
 # the editable install's build backend (offline: from this folder)
 pins += [p for p in ('setuptools', 'wheel') if not any(norm(x.split('==')[0]) == p for x in pins)]
 open(sys.argv[1], 'w').write('\n'.join(pins) + '\n')
 PY
+# the folder holds exactly this resolution: wheels of an earlier run go (mmcv's stays)
+find "$OUT" -maxdepth 1 -name '*.whl' ! -name 'mmcv-*' -delete
 log "fetching $(wc -l < "$REQS") wheels (pip wheel --no-deps)"
 quiet "${PIP[@]}" wheel --no-deps -r "$REQS" -w "$OUT"
 (echo "mmcv==2.1.0"; cat "$REQS") > "$OUT/requirements.txt"
