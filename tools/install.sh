@@ -9,9 +9,29 @@
 # Environment: PYTHON (interpreter, default python3), FUTURESEG_VENV (default ./.venv),
 # FUTURESEG_CACHE (default ~/.cache/futureseg), FORCE_CUDA=1 to build mmcv's CUDA ops
 # without a visible GPU.
+#
+# Offline (a node with its own torch and no network; docs/gpu.md):
+#   bash tools/install.sh --wheels DIR [--dry-run]      (or FUTURESEG_WHEELS=DIR)
+# installs from a folder made by tools/build_wheelhouse.sh with pip --no-index, keeping the
+# node's torch; --dry-run checks the folder and prints the commands without running them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WHEELS=${FUTURESEG_WHEELS:-}
+DRY_RUN=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --wheels) WHEELS=${2:?--wheels needs a folder}; shift 2 ;;
+    --wheels=*) WHEELS=${1#--wheels=}; shift ;;
+    --dry-run) DRY_RUN=1; shift ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ -n "$WHEELS" ]; then
+  exec bash "$ROOT/tools/install_offline.sh" "$WHEELS" "$DRY_RUN"
+fi
+[ "$DRY_RUN" = 0 ] || { echo "install.sh: --dry-run is for offline installs (--wheels DIR)" >&2; exit 2; }
 VENV=${FUTURESEG_VENV:-$ROOT/.venv}
 CACHE=${FUTURESEG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/futureseg}
 PY=${PYTHON:-python3}
@@ -64,7 +84,7 @@ pip_install() {  # quiet pip; drops the noise of find-links folders that do not 
 }
 
 # --- fast path: nothing changed since the last successful install ------------------------
-stamp_src=$(cat "$ROOT/pyproject.toml" "$ROOT/tools/install.sh" | sha256sum | cut -c1-16)
+stamp_src=$(cat "$ROOT/pyproject.toml" "$ROOT/tools/install.sh" "$ROOT/tools/build_mmcv.sh" | sha256sum | cut -c1-16)
 if [ -f "$VENV/.futureseg-installed" ] && [ "$(cat "$VENV/.futureseg-installed")" = "$stamp_src" ] \
    && "$VPY" -c "import mmcv._ext, mmseg, futureseg" 2>/dev/null; then
   log "up to date ($VENV)"
@@ -91,25 +111,8 @@ else
   wheel=$(ls "$WHEEL_DIR"/mmcv-*.whl 2>/dev/null | head -1 || true)
   if [ -z "$wheel" ]; then
     log "building mmcv $MMCV_PIN with compiled ops for torch $TORCH_TAG (once; ~10 min on 2 cores)"
-    build=$(mktemp -d)
-    trap 'rm -rf "$build"' EXIT
-    # mmcv's setup.py imports pkg_resources (setuptools < 70) and torch (no build isolation).
-    pip_install "setuptools<70" wheel ninja
-    "${PIP[@]}" download "mmcv==$MMCV_PIN" --no-deps --no-binary :all: --no-build-isolation -d "$build"
-    tar xzf "$build/mmcv-$MMCV_PIN.tar.gz" -C "$build"
-    # torch 2.14's headers need C++20; mmcv 2.1.0 asks for C++14/17.
-    sed -i -e 's/std=c++1[47]/std=c++20/g' -e 's#/std:c++1[47]#/std:c++20#g' "$build/mmcv-$MMCV_PIN/setup.py"
-    (cd "$build/mmcv-$MMCV_PIN" && MMCV_WITH_OPS=1 FORCE_CUDA=$FORCE_CUDA MAX_JOBS=${MAX_JOBS:-$(nproc)} \
-      "$VPY" -m pip wheel --no-build-isolation --no-deps -w "$build/dist" . ) > "$build/build.log" 2>&1 \
-      || { tail -40 "$build/build.log"; log "mmcv build failed (log above)"; exit 1; }
-    mkdir -p "$WHEEL_DIR"
-    built=$(ls "$build"/dist/mmcv-*.whl)
-    # copy then rename: a killed run never leaves a half wheel in the cache
-    cp "$built" "$WHEEL_DIR/.partial" && mv "$WHEEL_DIR/.partial" "$WHEEL_DIR/$(basename "$built")"
-    wheel="$WHEEL_DIR/$(basename "$built")"
+    wheel=$(MMCV_VERSION=$MMCV_PIN FORCE_CUDA=$FORCE_CUDA bash "$ROOT/tools/build_mmcv.sh" "$VPY" "$WHEEL_DIR" | tail -1)
     log "cached $wheel"
-    # torch itself requires a current setuptools; the old one was only for this build
-    pip_install "setuptools>=77"
   else
     log "reusing cached $wheel"
   fi
