@@ -57,7 +57,9 @@ def tiny_recipe(tmp, data_root):
              cfg_options={'train_cfg.max_epochs': 1, 'param_scheduler.0.end': 1,
                           'val_dataloader.dataset.context_mask_root': None,
                           'test_dataloader.dataset.context_mask_root': None}),
-        dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val']),
+        # into the work dir: the data set is the session's shared one, never written to
+        dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val'],
+             out='{work_dir}/seg_masks/{split}'),
         # TTA + NOS, drawing every panel (what --show-dir does) through the TensorBoard runtime
         dict(type='TestModel', name='future_seg_nos', model='future_seg', tta=True, model_overrides=nos,
              cfg_options={'test_dataloader.dataset.context_mask_root': '{seg_masks.val}',

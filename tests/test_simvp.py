@@ -139,10 +139,7 @@ def test_channels_last_gives_the_same_predictions(tiny_dataset):
 def test_amp_flag_switches_the_optimizer_wrapper(tiny_dataset, tmp_path):
     """--amp: MMEngine's AmpOptimWrapper on GPUs, bf16 CPUAmpOptimWrapper without one; a
     tiny training with --amp runs on this machine."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('train_tool', osp.join(ROOT, 'tools', 'train.py'))
-    train_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_tool)
+    from futureseg.cli import train as train_tool
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'simvp_seg.py'))
     train_tool.enable_amp(cfg)
     if torch.cuda.is_available():

@@ -143,7 +143,7 @@ class Context:
 def _train_args(ctx: Context, kind: str, extra: Optional[Dict[str, object]] = None,
                 dist: bool = False) -> List[str]:
     """tools/train.py's arguments for a short training of one of the four models."""
-    from futureseg.apis.recipe import _option, data_root_options
+    from futureseg.apis.recipe.config_utils import cfg_options_args, data_root_options
     s = ctx.sizes
     config = s.configs[kind]
     name = f'{kind}_train' if not dist else extra.pop('_name')
@@ -166,7 +166,7 @@ def _train_args(ctx: Context, kind: str, extra: Optional[Dict[str, object]] = No
     args = [config, '--work-dir', ctx.step_dir(name)]
     if ctx.cuda:
         args.append('--amp')  # fp16 + loss scaling (MMEngine's AmpOptimWrapper)
-    return args + ['--cfg-options'] + [f'{k}={_option(v)}' for k, v in opts.items()]
+    return args + cfg_options_args(opts)
 
 
 def train_step(kind: str, what: str, timeout: float, needs=(), extra=None) -> Step:
