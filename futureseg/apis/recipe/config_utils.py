@@ -2,11 +2,11 @@
 datasets at the recipe's data root, the ``--cfg-options`` command line, the resolved
 contents a fingerprint hashes and the derived test configs."""
 import json
-import os
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import futureseg
+from futureseg.utils.io import write_text_atomic
 from .base import RecipeError
 
 # a source checkout's root (configs/ beside futureseg/): the shipped recipes name their
@@ -103,11 +103,8 @@ def resolved_config_text(config: str, options: Optional[dict] = None,
 def write_derived_config(path: str, base: str, model_overrides: dict, stage: str) -> str:
     """Write a config file that inherits ``base`` with ``model`` updated (e.g. NOS
     post-processors), atomically; returns its path."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    with open(path + '.tmp', 'w') as f:
-        f.write(f'# written by the recipe stage {stage!r}\n'
-                f'_base_ = [{osp.abspath(base)!r}]\nmodel = {model_overrides!r}\n')
-    os.replace(path + '.tmp', path)
+    write_text_atomic(path, f'# written by the recipe stage {stage!r}\n'
+                            f'_base_ = [{osp.abspath(base)!r}]\nmodel = {model_overrides!r}\n')
     return path
 
 
