@@ -122,8 +122,12 @@ def test_segmenter_learns_its_training_frames(tiny_dataset, tmp_path):
     opts = ['--cfg-options', f'train_dataloader.dataset.data_root={tiny_dataset}',
             f'val_dataloader.dataset.data_root={tiny_dataset}', 'val_dataloader.dataset.split=train',
             f'test_dataloader.dataset.data_root={tiny_dataset}', 'test_dataloader.dataset.split=train']
-    run_tool('tools/train.py', 'tests/fixtures/deeplabv3_tiny.py', '--work-dir', work, *opts, timeout=600)
-    ckpt = osp.join(work, 'iter_300.pth')
+    # 150 iterations reach about 0.70 on these frames (measured): far from chance, half the time
+    short = ['train_cfg.max_iters=150', 'train_cfg.val_interval=150', 'param_scheduler.0.end=150',
+             'default_hooks.checkpoint.interval=150']
+    run_tool('tools/train.py', 'tests/fixtures/deeplabv3_tiny.py', '--work-dir', work, *opts, *short,
+             timeout=600)
+    ckpt = osp.join(work, 'iter_150.pth')
     show = str(tmp_path / 'show')
     out = run_tool('tools/test.py', 'tests/fixtures/deeplabv3_tiny.py', ckpt, '--work-dir', work,
                    '--show-dir', show, *opts, 'default_hooks.visualization.interval=5')
