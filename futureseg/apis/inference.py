@@ -168,10 +168,10 @@ def inference_model(model, videos, segmenter=None, batch_size: int = 4) -> list:
     return out
 
 
-def inference_config(cfg: Config, segmenter: Optional[dict] = None) -> Config:
+def inference_config(cfg: Config) -> Config:
     """The model config for inference without labels: known objects that a test read from the
     true masks of frames 1-11 come from the segmenter's masks of them instead (the context
-    masks ``predict_batch`` makes). ``segmenter`` is not used here (kept for callers)."""
+    masks ``predict_batch`` makes)."""
     cfg = copy.deepcopy(cfg)
     known = cfg.model.get('known_objects')
     if known and cfg.model.get('postprocessors') and known.get('source') == 'input_masks':

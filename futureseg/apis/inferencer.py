@@ -73,7 +73,7 @@ class FutureSegInferencer(BaseInferencer):
             cfg.merge_from_dict(cfg_options)
         self.segmenter_cfg = segmenter
         device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-        super().__init__(model=inference_config(cfg, segmenter), weights=weights, device=device,
+        super().__init__(model=inference_config(cfg), weights=weights, device=device,
                          scope='futureseg', show_progress=show_progress)
         self.segmenter = None
         if needs_segmenter(self.model):

@@ -1,7 +1,7 @@
 from .data_preprocessor import VideoDataPreprocessor, stack_field
 from .losses import SoftJaccardLoss, WeightedCrossEntropyLoss, soft_jaccard
 from .attribute_heads import AttributeASPPHead, AttributeFCNHead, attribute_log_probs
-from .loading import build_model, load_config
+from .loading import build_model
 from .segment import segment_frames, segment_last_predicted_frames, segment_tensors
 from .segmentors import FrameSegmenter
 from .simvp import *  # noqa: F401,F403
@@ -9,5 +9,5 @@ from .tta import FutureSegTTAModel
 
 __all__ = ['AttributeASPPHead', 'AttributeFCNHead', 'attribute_log_probs', 'FrameSegmenter',
            'VideoDataPreprocessor', 'stack_field', 'SoftJaccardLoss', 'WeightedCrossEntropyLoss',
-           'soft_jaccard', 'FutureSegTTAModel', 'build_model', 'load_config', 'segment_frames',
+           'soft_jaccard', 'FutureSegTTAModel', 'build_model', 'segment_frames',
            'segment_last_predicted_frames', 'segment_tensors']

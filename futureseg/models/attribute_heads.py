@@ -30,7 +30,7 @@ def attribute_log_probs(raw: torch.Tensor) -> torch.Tensor:
     """(B, 14, H, W) attribute logits -> (B, 49, H, W) class log-probabilities."""
     if raw.shape[1] != NUM_ATTRIBUTE_CHANNELS:
         raise ValueError(f'expected {NUM_ATTRIBUTE_CHANNELS} attribute channels, got {raw.shape[1]}')
-    ns, nm, nc = len(SHAPES), len(MATERIALS), len(COLORS)
+    ns, nm = len(SHAPES), len(MATERIALS)
     b = raw[:, :1]
     shape = F.log_softmax(raw[:, 1:1 + ns], 1)
     material = F.log_softmax(raw[:, 1 + ns:1 + ns + nm], 1)
@@ -42,9 +42,11 @@ def attribute_log_probs(raw: torch.Tensor) -> torch.Tensor:
 
 
 class AttributeClassifierMixin:
-    """Replaces a decode head's 49-way 1x1 classifier by the attribute one (14 outputs)."""
+    """Replaces a decode head's 49-way 1x1 classifier by the attribute one (14 outputs),
+    after the head it is mixed into has built itself."""
 
-    def _make_attribute_classifier(self):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         if self.num_classes != NUM_CLASSES:
             raise ValueError(f'attribute heads predict the {NUM_CLASSES} course classes, '
                              f'got num_classes={self.num_classes}')
@@ -65,10 +67,6 @@ class AttributeFCNHead(AttributeClassifierMixin, FCNHead):
             ``norm_cfg``, ``loss_decode``, ...); ``num_classes`` must be 49.
     """
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._make_attribute_classifier()
-
 
 @MODELS.register_module()
 class AttributeASPPHead(AttributeClassifierMixin, ASPPHead):
@@ -78,8 +76,4 @@ class AttributeASPPHead(AttributeClassifierMixin, ASPPHead):
         **kwargs: ASPPHead's arguments (``in_channels``, ``channels``, ``dilations``,
             ``norm_cfg``, ``loss_decode``, ...); ``num_classes`` must be 49.
     """
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._make_attribute_classifier()
 

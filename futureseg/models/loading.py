@@ -1,6 +1,5 @@
 """A model from its config and checkpoint: the one place configs become models outside a
 Runner (``init_model``, the tools, benchmarks and the recipe all come here)."""
-import copy
 import os.path as osp
 from pathlib import Path
 from typing import Optional, Union
@@ -11,26 +10,7 @@ from mmengine.runner.checkpoint import load_checkpoint
 
 from futureseg.registry import MODELS
 from futureseg.structures.metainfo import METAINFO
-
-
-def load_config(config: Union[str, Path, Config], cfg_options: Optional[dict] = None) -> Config:
-    """A config from a file (or a copy of a loaded one), with overrides merged in.
-
-    Args:
-        config (str | Path | Config): config file or loaded config.
-        cfg_options (dict, optional): overrides (``--cfg-options`` style keys). Default None.
-    """
-    if isinstance(config, (str, Path)):
-        if not osp.isfile(config):
-            raise FileNotFoundError(f'config file not found: {config}')
-        config = Config.fromfile(str(config))
-    elif isinstance(config, Config):
-        config = copy.deepcopy(config)
-    else:
-        raise TypeError(f'config must be a file name or a Config, got {type(config).__name__}')
-    if cfg_options:
-        config.merge_from_dict(cfg_options)
-    return config
+from futureseg.utils.cli import read_config
 
 
 def build_model(config: Union[str, Path, Config], checkpoint: Optional[str] = None,
@@ -47,7 +27,7 @@ def build_model(config: Union[str, Path, Config], checkpoint: Optional[str] = No
     Returns:
         nn.Module: the model, with ``cfg`` (its config) and ``dataset_meta`` (classes, palette).
     """
-    config = load_config(config, cfg_options)
+    config = read_config(config, cfg_options)
     if checkpoint is not None and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
     model = MODELS.build(config.model)

@@ -1,6 +1,9 @@
 """Config handling shared by tools/train.py and tools/test.py."""
+import copy
 import os
 import os.path as osp
+from pathlib import Path
+from typing import Optional, Union
 
 from mmengine.config import Config, DictAction
 
@@ -16,17 +19,33 @@ def add_common_args(parser):
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def load_config(path, cfg_options=None, work_dir=None, launcher='none'):
-    """Read a config as mmsegmentation's tools do, with errors that name the file.
+def read_config(config: Union[str, Path, Config], cfg_options: Optional[dict] = None) -> Config:
+    """A config from a file (or a copy of a loaded one), with overrides merged in; a missing
+    file is an error that names it.
 
-    work_dir priority: command line > config > ``work_dirs/<config name>``.
+    Args:
+        config (str | Path | Config): config file or loaded config.
+        cfg_options (dict, optional): overrides (``--cfg-options`` style keys). Default None.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'config file not found: {path}')
-    cfg = Config.fromfile(path)
-    cfg.launcher = launcher
+    if isinstance(config, (str, Path)):
+        if not osp.isfile(config):
+            raise FileNotFoundError(f'config file not found: {config}')
+        config = Config.fromfile(str(config))
+    elif isinstance(config, Config):
+        config = copy.deepcopy(config)
+    else:
+        raise TypeError(f'config must be a file name or a Config, got {type(config).__name__}')
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        config.merge_from_dict(cfg_options)
+    return config
+
+
+def load_config(path, cfg_options=None, work_dir=None, launcher='none'):
+    """Read a config as mmsegmentation's tools do (``read_config``, plus the launcher and
+    the work dir). work_dir priority: command line > config > ``work_dirs/<config name>``.
+    """
+    cfg = read_config(path, cfg_options)
+    cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
