@@ -32,7 +32,7 @@ stages = [
          cfg_options={{'train_cfg.max_iters': 8, 'train_cfg.val_interval': 8,
                       'param_scheduler.0.end': 8, 'default_hooks.checkpoint.interval': 8}}),
     dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val', 'train']),
-    dict(type='Baselines', name='baselines', masks='seg_masks'),
+    dict(type='Baselines', name='baselines', masks='seg_masks', motion=dict(window=3, damping=0.8)),
     dict(type='TrainModel', name='pretrain', config={pre!r}),
     dict(type='PredictThenSegment', name='pts', predictor='pretrain', segmenter='segmenter',
          row='predict, then segment'),
@@ -132,13 +132,19 @@ def test_killed_recipe_resumes_and_skips_finished_stages(tiny_run):
     assert all(after[s]['status'] == 'done' for s in after)
     # the table: baselines, ceiling and the model with and without NOS
     for row in ('copy frame 11 (segmenter mask)', 'segment true frame 22 (ceiling)',
+                'extrapolate objects (segmenter masks)', 'extrapolate objects (true masks)',
                 'predict, then segment', 'mask-space', 'mask-space + NOS'):
         assert f'| {row} |' in text
+    # the segmenter's own score, from its masks of every val frame (2 videos x 22 frames)
+    assert 'Segmenter on single frames (44 frames of val): Jaccard 0.' in text
+    assert 'Segmenter on single frames' in (work / 'results.md').read_text()
     nos_row = next(line for line in text.splitlines() if line.startswith('| mask-space + NOS |'))
     assert nos_row.split('|')[3].strip() != '-'  # the seen-objects IoU of the NOS row
     results = json.loads((work / 'results.json').read_text())
     assert {r['row'] for r in results['rows']} >= {'mask-space', 'mask-space + NOS'}
     assert all(0 <= r['jaccard'] <= 1 for r in results['rows'])
+    frames = results['frame_scores']['baselines']
+    assert frames['frames'] == 44 and 0 <= frames['shape_acc'] <= 1
 
 
 def test_unchanged_rerun_runs_nothing(tiny_run, capsys):

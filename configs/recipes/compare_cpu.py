@@ -2,12 +2,15 @@
 # 80 val / 60 unlabeled videos) and CPU-sized models; the quickstart's stages are reused
 # (same work_dir: what it already ran is skipped):
 #   python tools/run_recipe.py configs/recipes/compare_cpu.py
-# Rows: the winner's RGB SimVP without the quickstart's copy prior (pre-trained, + NOS), mask-space gSTA (direct), mask-space
-# gSTA autoregressive with scheduled sampling, mask-space gSTA + Jaccard-loss fine-tune, and
-# the hybrid (RGB + mask embeddings), each without and with NOS.
+# Rows beyond the quickstart's: its two routes with the copy prior in place of the motion
+# prior, predict-then-segment, the winner's RGB SimVP without any prior (pre-trained, as the
+# winners trained it), mask-space gSTA autoregressive with scheduled sampling, the Jaccard-loss
+# fine-tune of the quickstart's mask-space model, and the hybrid (RGB + mask embeddings), each
+# without and with NOS.
 _base_ = ['./quickstart_cpu.py']
 title = 'futureseg recipes compared (CPU, 80x120 synthetic videos)'
-# every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val), as the quickstart
+# every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val; the motion-prior
+# models 4, best of 2, 4)
 _nos = dict(postprocessors=[{{_base_.nos}}], known_objects={{_base_.known_from_segmenter}})
 
 
@@ -16,17 +19,27 @@ def _rows(label):
 
 
 extra_stages = [
+    # the quickstart's two routes with the copy prior in place of the motion prior (the
+    # previous quickstart's rows): what the motion prior is worth
+    dict(type='TrainModel', name='ms_copy', config='configs/maskspace/maskspace_gsta_small_cpu.py',
+         amp=True),
+    dict(type='TestModel', name='ms_copy_nos', model='ms_copy', model_overrides=_nos,
+         rows=_rows('mask-space gSTA + copy prior')),
+    dict(type='TrainModel', name='rgb_copy', config='configs/simvp_seg_copy_prior_small_cpu.py',
+         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}'}),
+    dict(type='TestModel', name='rgb_copy_nos', model='rgb_copy', model_overrides=_nos,
+         rows=_rows("winner's RGB SimVP (IncepU) + copy prior")),
     # the seed's first result: segment the pre-trained frame predictor's frame 22
     dict(type='PredictThenSegment', name='predict_then_segment', predictor='pretrain',
          segmenter='segmenter', row='predict frames, segment frame 22'),
-    # the winner's RGB SimVP as the winners trained it (no copy prior; the quickstart's
-    # rgb_seg has one), from the pre-trained frame predictor
+    # the winner's RGB SimVP as the winners trained it (no prior; the quickstart's rgb_seg has
+    # the motion prior), from the pre-trained frame predictor
     dict(type='TrainModel', name='rgb_seg_plain', config='configs/simvp_seg_small_cpu.py',
          amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}'}),
     # tested with NOS and the segmenter's masks of the val videos (seg_masks) as known objects
     dict(type='TestModel', name='rgb_seg_plain_nos', model='rgb_seg_plain',
          config='configs/simvp_seg_nos_small_cpu.py',
-         rows=_rows("winner's RGB SimVP (IncepU), no copy prior")),
+         rows=_rows("winner's RGB SimVP (IncepU), no prior")),
     dict(type='TrainModel', name='ms_ar_ss', config='configs/maskspace/maskspace_gsta_ar_ss_small_cpu.py',
          amp=True),
     dict(type='TestModel', name='ms_ar_ss_nos', model='ms_ar_ss', model_overrides=_nos,

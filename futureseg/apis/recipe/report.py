@@ -21,7 +21,21 @@ def results(stage_names: Sequence[str], state: Dict[str, dict]) -> dict:
     for name in stage_names:
         for label, row in state.get(name, {}).get('outputs', {}).get('scores', {}).items():
             rows.append(dict(row=label, stage=name, **row))
-    return dict(rows=rows, seconds={n: state.get(n, {}).get('seconds') for n in stage_names})
+    frames = {name: state[name]['outputs']['frame_scores'] for name in stage_names
+              if 'frame_scores' in state.get(name, {}).get('outputs', {})}
+    return dict(rows=rows, seconds={n: state.get(n, {}).get('seconds') for n in stage_names},
+                frame_scores=frames)
+
+
+def frame_scores_text(res: dict) -> str:
+    """One line per stage that scored the segmenter on single frames (``Baselines``)."""
+    lines = []
+    for f in res.get('frame_scores', {}).values():
+        lines.append(f"Segmenter on single frames ({f['frames']} frames of {f['split']}): Jaccard "
+                     f"{_fmt(f['jaccard'])}; on the object pixels found, shape {_fmt(f['shape_acc'])}, "
+                     f"material {_fmt(f['material_acc'])}, colour {_fmt(f['color_acc'])}; "
+                     f"objects vs background IoU {_fmt(f['object_iou'])}.")
+    return '\n'.join(lines)
 
 
 def _fmt(v) -> str:

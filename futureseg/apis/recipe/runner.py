@@ -5,7 +5,7 @@ import time
 from typing import Dict, Optional, Set
 
 from futureseg.registry import RECIPE_STAGES
-from futureseg.utils.io import write_json_atomic
+from futureseg.utils.io import write_json_atomic, write_text_atomic
 from . import report
 from .base import STATE_FILE, RecipeError, read_json
 from .context import RecipeContext
@@ -123,8 +123,10 @@ class RecipeRunner:
             rerun.add(stage.name)
             self._log(f'{stage.name}: done in {time.time() - t0:.0f} s')
         table = self.table()
-        with open(osp.join(self.work_dir, 'results.md'), 'w') as f:
-            f.write(f'# {self.title}\n\n{table}\n')
+        frames = report.frame_scores_text(self.results())
+        if frames:
+            table = f'{table}\n\n{frames}'
+        write_text_atomic(osp.join(self.work_dir, 'results.md'), f'# {self.title}\n\n{table}\n')
         write_json_atomic(osp.join(self.work_dir, 'results.json'), self.results())
         print(f'\n{self.title}: Jaccard on {self.results_split()} (data: {self.data_root})\n{table}',
               flush=True)

@@ -8,3 +8,6 @@ __all__ = ['CopyPrior', 'GSTATranslator', 'IncepUTranslator', 'SimVPDecoder', 'S
 from .mask_space import MaskEmbedding, SimVPMaskSpacePredictor  # noqa: E402
 
 __all__ += ['MaskEmbedding', 'SimVPMaskSpacePredictor']
+from .motion_prior import MotionPrior, extrapolate_masks, extrapolate_occupancy  # noqa: E402
+
+__all__ += ['MotionPrior', 'extrapolate_masks', 'extrapolate_occupancy']

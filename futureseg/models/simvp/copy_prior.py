@@ -1,4 +1,6 @@
 """A learned "copy the input masks" vote added to a future predictor's class logits."""
+from typing import Optional, Sequence
+
 import torch
 import torch.nn as nn
 
@@ -29,8 +31,11 @@ class CopyPrior(nn.Module):
         start[-1] = float(init)
         self.weight = nn.Parameter(start)
 
-    def forward(self, logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        """Logits (B, T_out, K, H, W) plus the vote of ``masks`` (B, T_in, H, W) class ids."""
+    def forward(self, logits: torch.Tensor, masks: torch.Tensor,
+                horizons: Optional[Sequence[int]] = None) -> torch.Tensor:
+        """Logits (B, T_out, K, H, W) plus the vote of ``masks`` (B, T_in, H, W) class ids,
+        the same for every output step (``horizons``, for ``MotionPrior``'s interface, is not
+        used)."""
         if masks.shape[1] != self.weight.numel():
             raise ValueError(f'the copy prior votes with {self.weight.numel()} input masks, '
                              f'got {masks.shape[1]}')

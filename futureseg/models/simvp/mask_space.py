@@ -1,6 +1,6 @@
 """Mask-space future prediction: SimVP over the class masks of frames 1-11 (the approach of
 the two entries that scored above the winner), and the hybrid RGB + mask variant."""
-from typing import List, Optional, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -72,9 +72,10 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         feedback (str): What is fed back: 'hard' (embedding of the arg-max, as at test time)
             or 'soft' (expected embedding under the softmax; gradients flow through it).
             Default: 'hard'.
-        copy_prior (float): As SimVPMaskPredictor's (``CopyPrior``: a learned vote of the
-            input masks on the logits, the newest frame's weight starting at this value);
-            here on by default; 0 = off. Default: 4.0.
+        copy_prior (float | dict): As SimVPMaskPredictor's (a number: ``CopyPrior``, a
+            learned vote of the input masks on the logits, the newest frame's weight starting
+            at this value; a dict: e.g. ``dict(type='MotionPrior', ...)``); here on by
+            default; 0 = off. Default: 4.0.
         ss_prob (float): Scheduled sampling: the chance that a training rollout feeds the
             model its own predictions (set over training by ``ScheduledSamplingHook``;
             0 = teacher forcing). Default: 0.0.
@@ -87,7 +88,7 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
 
     def __init__(self, *args, embed_dim: int = 8, with_frames: bool = False,
                  downsample: int = 1, mode: str = 'direct', future_steps: int = 11,
-                 feedback: str = 'hard', copy_prior: float = 4.0, ss_prob: float = 0.,
+                 feedback: str = 'hard', copy_prior: Union[float, dict] = 4.0, ss_prob: float = 0.,
                  ss_steps: int = 0, num_classes: int = NUM_CLASSES,
                  ignore_index: int = IGNORE_INDEX, **kwargs):
         if mode not in ('direct', 'autoregressive'):
@@ -131,15 +132,16 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             x = F.pixel_unshuffle(x.flatten(0, 1), self.downsample).unflatten(0, x.shape[:2])
         return x
 
-    def readout(self, feats: torch.Tensor,
-                window: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Decoder output (B, T, C, h, w) -> logits (B, T, K, H, W), plus the vote of the
-        input masks ``window`` (B, T_in, H, W)."""
+    def readout(self, feats: torch.Tensor, window: Optional[torch.Tensor] = None,
+                horizons: Optional[Sequence[int]] = None) -> torch.Tensor:
+        """Decoder output (B, T, C, h, w) -> logits (B, T, K, H, W), plus the prior's vote
+        from the input masks ``window`` (B, T_in, H, W); ``horizons``: frames ahead of the
+        window's newest of each output step (default ``output_horizons``)."""
         if self.upsample is not None:
             feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
         feats = self.class_scores(feats)
         if self.copy_prior is not None and window is not None:
-            feats = self.copy_prior(feats, window)
+            feats = self.copy_prior(feats, window, horizons or self.output_horizons(feats.shape[1]))
         return feats
 
     # -- the two prediction modes ----------------------------------------------------------
@@ -158,7 +160,7 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         """Logits (B, K, H, W) of the frame after the window; the last output slot is decoded
         so that the decoder's skip comes from the newest frame."""
         hid = self.translator(lat.flatten(1, 2)).reshape(lat.shape)
-        return self.readout(self.decode(hid, skip, [lat.shape[1] - 1]), window)[:, 0]
+        return self.readout(self.decode(hid, skip, [lat.shape[1] - 1]), window, [1])[:, 0]
 
     def rollout(self, masks: torch.Tensor,
                 truth: Optional[torch.Tensor] = None) -> torch.Tensor:

@@ -16,6 +16,17 @@ from ..attribute_heads import NUM_ATTRIBUTE_CHANNELS, attribute_log_probs
 from .copy_prior import CopyPrior
 
 
+def build_prior(cfg: Union[float, dict, None], num_frames: int,
+                num_classes: int) -> Optional[nn.Module]:
+    """A future predictor's prior on its logits: None for 0 / None, ``CopyPrior`` with that
+    starting weight for a number, else the MODELS config (``num_classes`` filled in)."""
+    if not cfg:
+        return None
+    if isinstance(cfg, dict):
+        return MODELS.build(dict(cfg, num_classes=cfg.get('num_classes', num_classes)))
+    return CopyPrior(num_frames, cfg, num_classes)
+
+
 class SimVPBase(BaseModel):
     """Encoder -> translator -> decoder over (B, T, C, H, W) videos.
 
@@ -181,12 +192,15 @@ class SimVPMaskPredictor(SimVPBase):
             can see), or ``dict(source='input_masks')`` (the true masks of frames 1-11, for
             reference; needs ``LoadVideo(load_input_masks=...)``). Required with
             post-processors. Default: None.
-        copy_prior (float): 0 (off), or the starting weight of a learned vote of the input
-            frames' masks (``CopyPrior``) added to the logits, so that training starts from
-            the copy-frame-11 baseline and learns the motion on top. The masks are each
-            sample's ``context_masks`` (``LoadVideo(load_context_masks=True)``: the
-            segmenter's masks of frames 1-11 at test time, the true ones, corrupted, in
-            training); the network itself still sees only the RGB frames. Default: 0.0.
+        copy_prior (float | dict): 0 (off), or the starting weight of a learned vote of the
+            input frames' masks (``CopyPrior``) added to the logits, so that training starts
+            from the copy-frame-11 baseline and learns the motion on top; or the MODELS
+            config of another prior with that interface, e.g. ``dict(type='MotionPrior',
+            damping=...)`` (the objects moved on along their tracks: training starts from
+            the extrapolation). The masks are each sample's ``context_masks``
+            (``LoadVideo(load_context_masks=True)``: the segmenter's masks of frames 1-11 at
+            test time, the true ones, corrupted, in training); the network itself still sees
+            only the RGB frames. Default: 0.0.
         readout (str): 'classes' (a 1x1 convolution to the 49 class logits) or 'attributes'
             (to the 14 shape / material / colour logits, combined into the 49 class
             log-probabilities by ``attribute_log_probs``: each attribute is then learnt
@@ -198,7 +212,7 @@ class SimVPMaskPredictor(SimVPBase):
                  class_weight: Optional[Sequence[float]] = None, background_weight: float = 0.6,
                  ignore_index: int = IGNORE_INDEX, loss_weight: float = 1.0,
                  losses: Optional[List[dict]] = None, postprocessors: Sequence[dict] = (),
-                 known_objects: Optional[dict] = None, copy_prior: float = 0.,
+                 known_objects: Optional[dict] = None, copy_prior: Union[float, dict] = 0.,
                  readout: str = 'classes', **kwargs):
         if output not in ('last', 'all'):
             raise ValueError(f"output must be 'last' or 'all', got {output!r}")
@@ -232,8 +246,7 @@ class SimVPMaskPredictor(SimVPBase):
                              f"{self.known_objects.get('source')!r}")
         if self.postprocessors and not self.known_objects:
             raise ValueError('post-processors need known_objects=dict(source=...)')
-        self.copy_prior = (CopyPrior(self.num_input_frames, copy_prior, num_classes)
-                           if copy_prior else None)
+        self.copy_prior = build_prior(copy_prior, self.num_input_frames, num_classes)
 
     def known_classes(self, sample) -> Set[int]:
         """Known object classes of one video: those of its input frames' masks."""
@@ -264,8 +277,13 @@ class SimVPMaskPredictor(SimVPBase):
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
         logits = self.class_scores(self.decode(hid, skip, steps))  # (B, To, K, H, W)
         if self.copy_prior is not None:
-            logits = self.copy_prior(logits, context)
+            logits = self.copy_prior(logits, context, self.output_horizons(logits.shape[1]))
         return logits
+
+    def output_horizons(self, steps: int) -> List[int]:
+        """Frames ahead of the newest input frame of each of ``steps`` output steps: the
+        last ``steps`` of 1..num_input_frames (frame 22 is 11 ahead of frame 11)."""
+        return list(range(self.num_input_frames - steps + 1, self.num_input_frames + 1))
 
     def class_scores(self, out: torch.Tensor) -> torch.Tensor:
         """Decoder output (B, T, C, H, W) -> class scores (B, T, 49, H, W)."""

@@ -1,0 +1,215 @@
+"""Object motion extrapolated from the input masks: each object of the newest mask moved on
+along the track of its centroid, slowing down as its shape and material make it slow down.
+
+``extrapolate_occupancy`` is the one implementation: ``extrapolate_masks`` turns it into
+class ids (the recipe's "extrapolate objects" baseline row) and ``MotionPrior`` adds it,
+times a learned weight per horizon, to a future predictor's logits (as ``CopyPrior`` adds
+the copied mask), so that training starts from the extrapolation and learns the rest
+(collisions, objects entering, the segmenter's errors).
+"""
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from futureseg.structures.metainfo import COLORS, MATERIALS, NUM_CLASSES, SHAPES
+from futureseg.registry import MODELS
+
+NUM_GROUPS = len(SHAPES) * len(MATERIALS)  # the (shape, material) pairs: their friction differs
+GROUP_NAMES = tuple(f'{s} {m}' for s in SHAPES for m in MATERIALS)
+
+
+def class_groups(num_classes: int = NUM_CLASSES) -> torch.Tensor:
+    """(shape, material) group (0..5, ``GROUP_NAMES`` order) of each class id; background 0."""
+    ids = torch.arange(num_classes)
+    # class id = 1 + (shape * 2 + material) * 8 + colour
+    return ((ids - 1).clamp(min=0) // len(COLORS)) % NUM_GROUPS
+
+
+def travelled(horizons: torch.Tensor, damping: torch.Tensor, last: int) -> torch.Tensor:
+    """Frames' worth of the current velocity travelled after each horizon, under a constant
+    deceleration that leaves ``damping`` of the constant-velocity distance at ``last``.
+
+    Args:
+        horizons (Tensor): (T,) frames ahead (1 = the next frame).
+        damping (Tensor): (G,) share of the constant-velocity displacement reached at horizon
+            ``last``: 1 keeps the velocity; 0.5 stops exactly at ``last``; below 0.5 the
+            object stops earlier (after ``2 * damping * last`` frames) and stays.
+        last (int): The horizon ``damping`` refers to (11: frame 22 from frame 11).
+
+    Returns:
+        Tensor: (T, G) distances in frames of the starting velocity.
+    """
+    h = horizons.to(damping.dtype)[:, None]
+    d = damping.clamp(0, 1)[None]
+    # stopping time in frames: d >= 0.5 -> last / (2 (1 - d)) (inf at d = 1), else 2 d last
+    stop = torch.where(d >= 0.5, last / (2 * (1 - d)).clamp(min=1e-6), 2 * d * last)
+    s = torch.minimum(h, stop)
+    return s - s ** 2 / (2 * stop.clamp(min=1e-6))  # damping 0: s = 0, no move
+
+
+def object_tracks(masks: torch.Tensor, window: int = 3, num_classes: int = NUM_CLASSES,
+                  min_pixels: int = 1) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Velocity of each object of the newest mask, from its centroids over the last frames.
+
+    Args:
+        masks (Tensor): (B, T, H, W) class ids, newest frame last; ids >= num_classes (the
+            ignore id) are nobody's pixels.
+        window (int): Frames before the newest one whose centroids the velocity is fitted to
+            (least squares over ``window + 1`` frames, those where the object is seen).
+            Default: 3.
+        num_classes (int): Number of classes, background included. Default: 49.
+        min_pixels (int): Pixels an object needs in a frame to be seen there. Default: 1.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``present`` (B, K) bool, the objects of the newest mask
+        (background never), and ``velocity`` (B, K, 2) in pixels per frame (dy, dx); 0 for
+        an object seen in one frame only.
+    """
+    b, t, h, w = masks.shape
+    frames = masks[:, max(t - window - 1, 0):]
+    n = frames.shape[1]
+    ids = frames.long().flatten(2)                                   # (B, n, HW)
+    valid = (ids >= 0) & (ids < num_classes)
+    ids = torch.where(valid, ids, 0)
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32, device=masks.device),
+                            torch.arange(w, dtype=torch.float32, device=masks.device), indexing='ij')
+    weight = valid.float()
+    count = torch.zeros(b, n, num_classes, device=masks.device).scatter_add_(2, ids, weight)
+    sum_y = torch.zeros_like(count).scatter_add_(2, ids, weight * ys.flatten())
+    sum_x = torch.zeros_like(count).scatter_add_(2, ids, weight * xs.flatten())
+    seen = count >= min_pixels
+    cy, cx = sum_y / count.clamp(min=1), sum_x / count.clamp(min=1)
+    # least-squares slope of the centroid against time, over the frames where it is seen
+    tt = torch.arange(n, dtype=torch.float32, device=masks.device).view(1, n, 1)
+    m = seen.float()
+    k = m.sum(1, keepdim=True).clamp(min=1)
+    t_mean = (m * tt).sum(1, keepdim=True) / k
+    dt = (tt - t_mean) * m
+    var = (dt ** 2).sum(1)
+    slope_y = (dt * cy).sum(1) / var.clamp(min=1e-6)
+    slope_x = (dt * cx).sum(1) / var.clamp(min=1e-6)
+    moving = var > 1e-6  # seen in two frames at least
+    velocity = torch.stack([slope_y, slope_x], -1) * moving[..., None]
+    present = seen[:, -1].clone()
+    present[:, 0] = False
+    return present, velocity
+
+
+def extrapolate_occupancy(masks: torch.Tensor, horizons: Sequence[int], window: int = 3,
+                          damping: Union[float, Sequence[float], torch.Tensor] = 1.0,
+                          num_classes: int = NUM_CLASSES, last: int = 11) -> torch.Tensor:
+    """Where each object of the newest mask will be: its pixels moved along its track.
+
+    Args:
+        masks (Tensor): (B, T, H, W) class ids of the input frames, newest last.
+        horizons (Sequence[int]): Frames ahead of the newest one to predict (e.g. 1..11, or
+            [11] for frame 22 from frame 11).
+        window (int): As ``object_tracks``'. Default: 3.
+        damping (float | Sequence[float]): One share for every object, or one per
+            (shape, material) group in ``GROUP_NAMES`` order (see ``travelled``).
+            Default: 1.0 (constant velocity).
+        num_classes (int): Number of classes. Default: 49.
+        last (int): The horizon the damping refers to. Default: 11.
+
+    Returns:
+        Tensor: (B, len(horizons), K, H, W) occupancy in [0, 1] (bilinear, so sub-pixel
+        moves keep their mass); channel 0, the background, is what no object covers.
+    """
+    b, _, h, w = masks.shape
+    dev = masks.device
+    present, velocity = object_tracks(masks, window, num_classes)
+    damping = torch.as_tensor(damping, dtype=torch.float32, device=dev).flatten()
+    if damping.numel() not in (1, NUM_GROUPS):
+        raise ValueError(f'damping takes 1 value or {NUM_GROUPS} (one per (shape, material): '
+                         f'{", ".join(GROUP_NAMES)}), got {damping.numel()}')
+    hz = torch.as_tensor(list(horizons), device=dev)
+    dist = travelled(hz, damping.expand(NUM_GROUPS), last)          # (T, G)
+    occ = masks.new_zeros((b, len(hz), num_classes, h, w), dtype=torch.float32)
+    bi, ki = present.nonzero(as_tuple=True)
+    if len(bi):
+        shift = velocity[bi, ki][:, None] * dist[:, class_groups(num_classes).to(dev)[ki]].T[..., None]
+        src = (masks[bi, -1] == ki.view(-1, 1, 1).to(masks.dtype)).float()  # (P, H, W)
+        p, nt = len(bi), len(hz)
+        # sample the newest mask at (y - dy, x - dx): a translation per object and horizon
+        gy, gx = torch.meshgrid(torch.arange(h, dtype=torch.float32, device=dev),
+                                torch.arange(w, dtype=torch.float32, device=dev), indexing='ij')
+        sy = gy - shift[..., 0, None, None]
+        sx = gx - shift[..., 1, None, None]                         # (P, T, H, W)
+        grid = torch.stack([2 * sx / max(w - 1, 1) - 1, 2 * sy / max(h - 1, 1) - 1], -1)
+        moved = F.grid_sample(src[:, None].expand(p, nt, h, w).reshape(p * nt, 1, h, w),
+                              grid.reshape(p * nt, h, w, 2), mode='bilinear',
+                              padding_mode='zeros', align_corners=True).view(p, nt, h, w)
+        occ[bi, :, ki] = moved
+    occ[:, :, 0] = (1 - occ[:, :, 1:].sum(2)).clamp(min=0)
+    return occ
+
+
+def extrapolate_masks(masks: torch.Tensor, horizons: Sequence[int], window: int = 3,
+                      damping: Union[float, Sequence[float], torch.Tensor] = 1.0,
+                      num_classes: int = NUM_CLASSES, last: int = 11) -> torch.Tensor:
+    """Class ids (B, len(horizons), H, W) of ``extrapolate_occupancy``: a pixel goes to the
+    object covering at least half of it, the lowest in the image (nearest the camera) where
+    two do; else background. Arguments as ``extrapolate_occupancy``'s."""
+    occ = extrapolate_occupancy(masks, horizons, window, damping, num_classes, last)
+    h = occ.shape[-2]
+    rows = torch.arange(h, dtype=torch.float32, device=occ.device).view(1, 1, 1, h, 1)
+    mass = occ[:, :, 1:].sum((-2, -1)).clamp(min=1e-6)
+    depth = (occ[:, :, 1:] * rows).sum((-2, -1)) / mass               # (B, T, K-1) centroid row
+    score = torch.where(occ[:, :, 1:] >= 0.5, 1 + depth[..., None, None], torch.zeros(()))
+    best, arg = score.max(2)
+    return torch.where(best > 0, arg + 1, torch.zeros_like(arg))
+
+
+@MODELS.register_module()
+class MotionPrior(nn.Module):
+    """Adds the extrapolated object masks, times a learned weight per horizon, to the logits.
+
+    The objects of the newest input mask are moved along their centroids' track
+    (``extrapolate_occupancy``), so an untrained model predicts the extrapolation wherever its
+    own logits are flat; the weights (one per output horizon) learn how far to trust it.
+
+    Args:
+        init (float): Starting weight of every horizon. Default: 4.0.
+        window (int): Frames before the newest one the velocity is fitted over. Default: 3.
+        damping (float | Sequence[float]): Share of the constant-velocity displacement
+            reached at horizon ``last``, one value or one per (shape, material) in
+            ``GROUP_NAMES`` order (fit it with ``tools/benchmarks/motion_extrapolation.py``).
+            Default: 1.0.
+        future_steps (int): Horizons of a full output (frames 12-22 from frame 11); the
+            horizon of a single output step is the last. Default: 11.
+        num_classes (int): Classes of the logits. Default: 49.
+    """
+
+    def __init__(self, init: float = 4.0, window: int = 3,
+                 damping: Union[float, Sequence[float]] = 1.0, future_steps: int = 11,
+                 num_classes: int = NUM_CLASSES):
+        super().__init__()
+        if window < 1:
+            raise ValueError(f'window must be >= 1 (two frames give a velocity), got {window}')
+        self.window, self.future_steps, self.num_classes = window, future_steps, num_classes
+        damping = torch.as_tensor(damping, dtype=torch.float32).flatten()
+        if damping.numel() not in (1, NUM_GROUPS):
+            raise ValueError(f'damping takes 1 value or {NUM_GROUPS} ({", ".join(GROUP_NAMES)}), '
+                             f'got {damping.numel()}')
+        self.register_buffer('damping', damping, persistent=False)
+        self.weight = nn.Parameter(torch.full((future_steps,), float(init)))
+
+    def forward(self, logits: torch.Tensor, masks: torch.Tensor,
+                horizons: Optional[Sequence[int]] = None) -> torch.Tensor:
+        """Logits (B, T_out, K, H, W) plus the weighted occupancy of the extrapolated
+        ``masks`` (B, T_in, H, W); ``horizons`` (1-based, default: the last T_out of
+        1..future_steps) says which frame each output step is."""
+        t_out = logits.shape[1]
+        if horizons is None:
+            horizons = range(self.future_steps - t_out + 1, self.future_steps + 1)
+        horizons = list(horizons)
+        if len(horizons) != t_out or min(horizons) < 1 or max(horizons) > self.future_steps:
+            raise ValueError(f'horizons {horizons} do not fit {t_out} output steps of 1..'
+                             f'{self.future_steps}')
+        with torch.no_grad():
+            occ = extrapolate_occupancy(masks, horizons, self.window, self.damping,
+                                        self.num_classes, self.future_steps)
+        w = self.weight[torch.as_tensor(horizons, device=logits.device) - 1]
+        return logits + (w.view(1, -1, 1, 1, 1) * occ).to(logits.dtype)
