@@ -13,7 +13,7 @@ model = dict(
 train_dataloader = {{_base_.small_loader}}
 val_dataloader = {{_base_.small_loader}}
 test_dataloader = val_dataloader
-# 6 epochs, the best of epochs 2, 4, 6 on val: the quickstart's budget
+# 6 epochs, the best of epochs 2, 4, 6 on val: the CPU budget of compare_cpu.py's rows
 max_epochs = 6
 param_scheduler = [dict(type='OneCycleLR', eta_max=3e-3, by_epoch=True, begin=0, end=max_epochs,
                         convert_to_iter_based=True)]

@@ -323,6 +323,27 @@ def test_corrupt_context_masks():
         CorruptContextMasks(swap_prob=0.8, drop_prob=0.5)
 
 
+def test_corrupt_context_masks_swaps_a_whole_objects_shape_in_every_frame():
+    from futureseg.datasets.transforms import CorruptContextMasks
+    from futureseg.structures import attributes, class_id
+    cube, sphere = class_id('cube', 'metal', 'red'), class_id('sphere', 'rubber', 'blue')
+    taken = class_id('cylinder', 'rubber', 'blue')  # the sphere may only become a cube
+    masks = np.zeros((11, 8, 8), np.uint8)
+    masks[:, :2, :2], masks[:, 4:6, 4:6], masks[:, 7, 7], masks[:, 0, 7] = cube, sphere, taken, 255
+    np.random.seed(0)
+    out = CorruptContextMasks(0., 0., shape_swap_prob=1.0)(dict(context_masks=masks.copy()))['context_masks']
+    new_cube, new_sphere = out[0, 0, 0], out[0, 4, 4]
+    assert (out[:, :2, :2] == new_cube).all() and (out[:, 4:6, 4:6] == new_sphere).all()  # all frames
+    assert attributes(int(new_cube))[0] != 'cube' and attributes(int(new_cube))[1:] == ('metal', 'red')
+    assert new_sphere == class_id('cube', 'rubber', 'blue')
+    assert (out[:, 0, 7] == 255).all() and (out[masks == 0] == 0).all()
+    assert (out[:, 7, 7] == taken).all()  # both other shapes are (or were) in the video: kept
+    kept = CorruptContextMasks(0., 0., shape_swap_prob=0.)(dict(context_masks=masks.copy()))
+    assert np.array_equal(kept['context_masks'], masks)
+    with pytest.raises(ValueError, match='shape_swap_prob'):
+        CorruptContextMasks(shape_swap_prob=1.5)
+
+
 def test_copy_prior_votes_with_the_input_masks_and_skips_ignore():
     prior = MODELS.build(dict(type='CopyPrior', num_frames=3, init=2.0, num_classes=5))
     with torch.no_grad():

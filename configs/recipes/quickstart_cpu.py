@@ -29,7 +29,7 @@ stages = [
     dict(type='TrainModel', name='pretrain', config='configs/simvp/simvp_incepu_pretrain_small_cpu.py',
          amp=True),
     # stage 4: future segmentation, here in mask space (the segmenter's masks of frames 1-11
-    # in, the masks of frames 12-22 out) from the motion prior, the best of epochs 2, 4 on val
+    # in, the masks of frames 12-22 out) from the motion prior, the best of its 3 epochs on val
     dict(type='TrainModel', name='future_seg', config='configs/maskspace/maskspace_gsta_motion_small_cpu.py',
          amp=True),
     # stage 6: New Object Suppression (after filling holes), known objects from the

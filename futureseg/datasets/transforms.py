@@ -15,7 +15,7 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from futureseg.registry import TRANSFORMS
-from futureseg.structures import FRAME_KEYS, MASK_KEYS, VideoDataSample
+from futureseg.structures import FRAME_KEYS, MASK_KEYS, NUM_CLASSES, VideoDataSample
 from .frame_cache import FrameCache
 from .layout import DataError, load_frame, mask_shape_problem, read_mask_array, sanitize_mask
 
@@ -193,29 +193,58 @@ class RandomVideoFlip(BaseTransform):
 class CorruptContextMasks(BaseTransform):
     """Makes clean input masks look like a segmenter's: per input frame and object class,
     with probability ``swap_prob`` its pixels get another object class, with ``drop_prob``
-    they become background. A mask-space model trained on true (or on the segmenter's
-    near-perfect training-set) masks so learns to pool frames against such errors, as it
-    must at test time.
+    they become background; and per video and object, with ``shape_swap_prob`` the object
+    gets another shape (same material and colour) in every frame, the segmenter's commonest
+    error (a whole object named with the wrong shape, consistently). A model trained on true
+    (or on the segmenter's near-perfect training-set) masks so meets such errors, as it must
+    at test time.
 
     Args:
-        swap_prob (float): Chance that a class's pixels get another object class.
-            Default: 0.2.
+        swap_prob (float): Chance that a class's pixels in one frame get another object
+            class. Default: 0.2.
         drop_prob (float): Chance that they become background (``swap_prob + drop_prob``
             at most 1). Default: 0.05.
-        num_classes (int): Number of classes, background included. Default: 49.
+        shape_swap_prob (float): Chance that an object is given another shape in all the
+            frames (not to a class the video already has). Default: 0.0.
+        num_classes (int): Number of classes, background included (the course's 49 when
+            ``shape_swap_prob`` > 0). Default: 49.
         key (str): The results key of the masks to corrupt. Default: 'context_masks'.
     """
 
-    def __init__(self, swap_prob: float = 0.2, drop_prob: float = 0.05, num_classes: int = 49,
-                 key: str = 'context_masks'):
+    def __init__(self, swap_prob: float = 0.2, drop_prob: float = 0.05,
+                 shape_swap_prob: float = 0., num_classes: int = 49, key: str = 'context_masks'):
         if not 0 <= swap_prob + drop_prob <= 1:
             raise ValueError(f'swap_prob + drop_prob must be in [0, 1], got {swap_prob} + {drop_prob}')
-        self.swap_prob, self.drop_prob = swap_prob, drop_prob
+        if not 0 <= shape_swap_prob <= 1:
+            raise ValueError(f'shape_swap_prob must be in [0, 1], got {shape_swap_prob}')
+        if shape_swap_prob and num_classes != NUM_CLASSES:
+            raise ValueError(f'shape_swap_prob needs the course classes ({NUM_CLASSES}), got {num_classes}')
+        self.swap_prob, self.drop_prob, self.shape_swap_prob = swap_prob, drop_prob, shape_swap_prob
         self.num_classes, self.key = num_classes, key
+
+    def swap_shapes(self, masks: np.ndarray) -> np.ndarray:
+        """Each object, with ``shape_swap_prob``, another shape in every frame."""
+        present = [int(c) for c in np.unique(masks) if 0 < c < self.num_classes]
+        taken = set(present)
+        lut = np.arange(256, dtype=masks.dtype)
+        per_shape = (self.num_classes - 1) // 3  # class id = 1 + shape * 16 + material * 8 + colour
+        for c in present:
+            if np.random.rand() >= self.shape_swap_prob:
+                continue
+            shape, rest = divmod(c - 1, per_shape)
+            options = [1 + s * per_shape + rest for s in range(3) if s != shape]
+            options = [o for o in options if o not in taken]
+            if options:
+                new = options[np.random.randint(len(options))]
+                lut[c] = new
+                taken.add(new)
+        return lut[masks]
 
     def transform(self, results: dict) -> dict:
         if self.key not in results:
             raise KeyError(f'CorruptContextMasks: no {self.key!r} (use LoadVideo(load_context_masks=True) first)')
+        if self.shape_swap_prob:
+            results[self.key] = self.swap_shapes(results[self.key])
         masks = results[self.key].copy()
         for t in range(len(masks)):
             frame = results[self.key][t]
