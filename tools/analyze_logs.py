@@ -89,17 +89,20 @@ def main(argv=None):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.4), squeeze=False)
+    # one colour per run in every panel, and a legend in each: panels hold different runs
+    colours = {name: f'C{i % 10}' for i, (name, _, _) in enumerate(runs)}
     for ax, key in zip(axes[0], keys):
         for name, train, val in runs:
             recs = [r for r in (train + val) if key in r]
             recs.sort(key=lambda r: r['step'])
             if recs:
-                ax.plot([r['step'] for r in recs], [r[key] for r in recs],
+                ax.plot([r['step'] for r in recs], [r[key] for r in recs], color=colours[name],
                         marker='o' if len(recs) < 30 else None, label=name)
         ax.set_title(key)
         ax.set_xlabel('iteration' if key == 'loss' else 'step (val: epoch or iteration)')
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7)
+        if ax.get_lines():
+            ax.legend(fontsize=7)
     fig.tight_layout()
     out = args.out or osp.join(args.runs[0] if osp.isdir(args.runs[0]) else '.', 'curves.png')
     fig.savefig(out, dpi=110)

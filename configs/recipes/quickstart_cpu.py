@@ -15,9 +15,8 @@ stages = [
     # the data set, in the course layout
     dict(type='GenerateData', name='data', splits=dict(train=240, val=80, unlabeled=60), **size),
     # stage 2: the frame segmenter
-    # (no validation pass of its own: the Baselines stage scores its masks of every val frame)
     dict(type='TrainModel', name='segmenter', config='configs/deeplabv3/deeplabv3_r18_attr_small_cpu.py',
-         amp=True, cfg_options={'train_cfg.val_interval': 10 ** 9}),
+         amp=True),
     # its masks of the val videos: what the mask-space model reads at test time (it trains on
     # the true masks of train, corrupted like the segmenter's); the full recipe also
     # pseudo-labels the unlabelled videos here (stage 3)

@@ -81,8 +81,8 @@ class Baselines(RecipeStage):
     copy-frame-11 (the segmenter's mask of frame 11 as the prediction of frame 22; also with
     the true mask of frame 11) and the ceiling (the segmenter on the true frame 22); and the
     segmenter's own single-frame score on every frame of the split (``frame_scores``: Jaccard,
-    shape / material / colour accuracy on the object pixels found, object IoU), so that its
-    training needs no validation pass of its own.
+    shape / material / colour accuracy on the object pixels found, object IoU), printed under
+    the table.
 
     With ``motion`` (a ``MotionPrior`` config: window, damping), also the objects of those
     masks extrapolated to frame 22 along their tracks (``extrapolate_masks``), from the
