@@ -138,3 +138,34 @@ def test_to_markdown_copies_the_json_rows(tmp_path, capsys):
     assert "| a | b |\n|---|---|\n| 1 |  |\n| 2.5 | x |" in out and "'cpus': 2" in out
     with pytest.raises(SystemExit, match='unknown columns'):
         tool.main([str(path), '--columns', 'nope'])
+
+
+def test_motion_extrapolation_benchmark_fits_the_damping_and_scores(tiny_dataset, tmp_path):
+    import shutil
+    import numpy as np
+    from futureseg.datasets.layout import list_videos
+    from futureseg.evaluation.functional import confusion_matrix, jaccard_index
+    bench = load_tool('motion_extrapolation')
+    masks = tmp_path / 'seg_masks'
+    cm = 0
+    for vid, path in list_videos(osp.join(tiny_dataset, 'val')):
+        (masks / f'video_{vid}').mkdir(parents=True)  # the true masks as a perfect "segmenter"
+        shutil.copy(osp.join(path, 'mask.npy'), masks / f'video_{vid}' / 'mask.npy')
+        true = np.load(osp.join(path, 'mask.npy'))
+        cm = cm + confusion_matrix(true[10], true[21])
+    out = tmp_path / 'motion.json'
+    bench.main([tiny_dataset, '--masks', str(masks), '--windows', '1', '--grid', '0', '1',
+                '--json', str(out)])
+    data = json.loads(out.read_text())
+    rows = data['rows']
+    assert [r['setting'] for r in rows][:4] == ['copy frame 11', 'constant velocity', 'one damping',
+                                                'damping per shape, material']
+    assert rows[0]['val (true masks)'] == pytest.approx(jaccard_index(cm), abs=1e-4)
+    for r in rows:
+        assert r['val (true masks)'] == r['val (segmenter masks)']  # the same input masks
+        assert all(d in (0.0, 1.0) for d in r['damping_values'])
+    fitted = [r for r in rows if r['setting'] == 'damping per shape, material']
+    assert all(r['train (true)'] >= max(x['train (true)'] for x in rows if x['window'] == r['window']
+                                        and x['setting'] != r['setting']) for r in fitted)
+    assert data['best']['window'] == 1 and len(data['best']['damping']) == 6
+    assert (tmp_path / 'motion.md').read_text().count('| damping per shape, material |') == 1

@@ -6,12 +6,12 @@ the constant-velocity distance at frame 22. The damping differs with what an obj
 of and how it moves (cubes and cylinders slide and stop, spheres roll on), so it is fitted
 per (shape, material) on the TRUE masks of the fit split (coordinate ascent of the frame-22
 Jaccard over a grid), then every setting is scored on the eval split from the true masks of
-frames 1-11 and from the segmenter's (what a method sees). Output: tables on stdout,
-``OUT/motion_extrapolation.json`` and ``OUT/motion_extrapolation.md``; the fitted values go
+frames 1-11 and from the segmenter's (what a method sees). Output: a table on stdout, the
+JSON (``--json``) and the same table as markdown beside it (``.md``); the fitted values go
 into ``configs/_base_/models/motion_prior.py`` by hand, with this command beside them.
 
     python tools/benchmarks/motion_extrapolation.py data/quickstart \\
-        --masks data/quickstart/seg_masks/val --out work_dirs/benchmarks
+        --masks data/quickstart/seg_masks/val --json work_dirs/benchmarks/motion_extrapolation.json
 """
 import argparse
 import os.path as osp
@@ -75,7 +75,8 @@ def main(argv=None):
     p.add_argument('--grid', type=float, nargs='+',
                    default=[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
     p.add_argument('--limit', type=int, help='first N videos of each split (a quick look)')
-    p.add_argument('--out', default='work_dirs/benchmarks')
+    p.add_argument('--json', default='work_dirs/benchmarks/motion_extrapolation.json',
+                   help='where the rows go (the markdown table beside it, .md)')
     args = p.parse_args(argv)
     fit = load_split(osp.join(args.data_root, args.fit_split), limit=args.limit)
     evals = {'true masks': load_split(osp.join(args.data_root, args.eval_split), limit=args.limit)}
@@ -114,8 +115,8 @@ def main(argv=None):
     out = dict(machine=machine_info(), data_root=args.data_root, fit_split=args.fit_split,
                eval_split=args.eval_split, groups=list(GROUP_NAMES), rows=rows,
                best=dict(window=best['window'], damping=best['damping_values']))
-    write_json_atomic(osp.join(args.out, 'motion_extrapolation.json'), out)
-    write_text_atomic(osp.join(args.out, 'motion_extrapolation.md'), text)
+    write_json_atomic(args.json, out)
+    write_text_atomic(osp.splitext(args.json)[0] + '.md', text)
 
 
 if __name__ == '__main__':
