@@ -178,43 +178,50 @@ def test_pixel_rays_match_the_camera():
     assert np.allclose(uv, [[20.5, 10.5], [70.5, 40.5]]) and (depth > 0).all()
 
 
-_RENDER_PAIR = """
+_RENDER_PAIRS = """
 import json, sys
 import numpy as np
 from futureseg.datasets.metainfo import class_id
 from futureseg.datasets.synthetic.render import MujocoSceneRenderer
-shape, metal_mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
-objs = []
-for k, (material, x) in enumerate((('metal', -0.9), ('rubber', 0.9))):
-    objs.append(dict(class_id=class_id(shape, material, 'red'), shape=shape, material=material,
-                     color='red', position=[x, 0.0, 0.4], yaw=0.3, velocity=[0.0, 0.0]))
-scene = dict(num_frames=2, frame_dt=0.08, object_radius=0.4, objects=objs,
-             camera=dict(pos=[7.5, -6.5, 5.3], target=[0, 0, 0], fovy=22.0),
-             light=dict(pos=[-1.0, -6.0, 10.0]))
-res = MujocoSceneRenderer(160, 120, metal=metal_mode).render(scene)
-np.savez(out, frame=res['frames'][-1], mask=res['masks'][-1], ids=[o['class_id'] for o in objs])
+metal_mode, out = sys.argv[1], sys.argv[2]
+saved = {}
+for shape in ('sphere', 'cube', 'cylinder'):
+    objs = []
+    for k, (material, x) in enumerate((('metal', -0.9), ('rubber', 0.9))):
+        objs.append(dict(class_id=class_id(shape, material, 'red'), shape=shape, material=material,
+                         color='red', position=[x, 0.0, 0.4], yaw=0.3, velocity=[0.0, 0.0]))
+    scene = dict(num_frames=2, frame_dt=0.08, object_radius=0.4, objects=objs,
+                 camera=dict(pos=[7.5, -6.5, 5.3], target=[0, 0, 0], fovy=22.0),
+                 light=dict(pos=[-1.0, -6.0, 10.0]))
+    res = MujocoSceneRenderer(160, 120, metal=metal_mode).render(scene)
+    saved.update({f'{shape}_frame': res['frames'][-1], f'{shape}_mask': res['masks'][-1],
+                  f'{shape}_ids': [o['class_id'] for o in objs]})
+np.savez(out, **saved)
 """
 
 
-@pytest.mark.parametrize('shape', ['sphere', 'cube', 'cylinder'])
-def test_metal_and_rubber_look_different(tmp_path, shape):
-    """Two objects alike but for the material, side by side: metal is a darker, high-contrast
-    tinted mirror, rubber is matte. MuJoCo's own shading ('phong') makes them alike."""
-    stats = {}
+def test_metal_and_rubber_look_different(tmp_path):
+    """For each shape, two objects alike but for the material, side by side: metal is a
+    darker, high-contrast tinted mirror, rubber is matte. MuJoCo's own shading ('phong') makes
+    them alike. (One process per shading mode renders the three shapes' scenes.)"""
+    renders = {}
     for mode in ('reflection', 'phong'):
         out = str(tmp_path / f'{mode}.npz')
-        run_tool('-c', _RENDER_PAIR, shape, mode, out)  # rendering stays out of this process
-        z = np.load(out)
-        lum = z['frame'].astype(float).mean(-1)
-        for cid, material in zip(z['ids'], ('metal', 'rubber')):
-            px = lum[z['mask'] == cid]
-            assert px.size > 100, f'{material} {shape} barely visible'
-            stats[mode, material] = (px.mean(), px.std())
-    (m_mean, m_std), (r_mean, r_std) = stats['reflection', 'metal'], stats['reflection', 'rubber']
-    assert m_std > 1.5 * r_std, f'metal should show reflections and highlights: {stats}'
-    assert m_mean < r_mean + 5, f'metal should not be brighter than matte rubber: {stats}'
-    (pm_mean, pm_std), (pr_mean, pr_std) = stats['phong', 'metal'], stats['phong', 'rubber']
-    assert abs(pm_mean - pr_mean) < 25, 'MuJoCo shading alone should be the old, similar look'
+        run_tool('-c', _RENDER_PAIRS, mode, out)  # rendering stays out of this process
+        renders[mode] = np.load(out)
+    for shape in ('sphere', 'cube', 'cylinder'):
+        stats = {}
+        for mode, z in renders.items():
+            lum = z[f'{shape}_frame'].astype(float).mean(-1)
+            for cid, material in zip(z[f'{shape}_ids'], ('metal', 'rubber')):
+                px = lum[z[f'{shape}_mask'] == cid]
+                assert px.size > 100, f'{material} {shape} barely visible'
+                stats[mode, material] = (px.mean(), px.std())
+        (m_mean, m_std), (r_mean, r_std) = stats['reflection', 'metal'], stats['reflection', 'rubber']
+        assert m_std > 1.5 * r_std, f'{shape}: metal should show reflections and highlights: {stats}'
+        assert m_mean < r_mean + 5, f'{shape}: metal should not be brighter than matte rubber: {stats}'
+        (pm_mean, pm_std), (pr_mean, pr_std) = stats['phong', 'metal'], stats['phong', 'rubber']
+        assert abs(pm_mean - pr_mean) < 25, f'{shape}: MuJoCo shading alone should be the old, similar look'
 
 
 def test_generator_version_is_recorded_and_never_mixed(tmp_path, tiny_dataset):
