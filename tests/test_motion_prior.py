@@ -129,3 +129,13 @@ def test_shipped_configs_build_the_motion_prior():
         cfg = Config.fromfile(osp.join(root, name))
         prior = MODELS.build(dict(cfg.model.copy_prior))
         assert type(prior).__name__ == 'MotionPrior' and prior.damping.numel() == 6
+
+
+def test_build_prior_takes_a_number_or_a_config():
+    from futureseg.models.simvp.predictors import build_prior
+    assert build_prior(0., 5, 49) is None and build_prior(None, 5, 49) is None
+    assert build_prior(3.0, 4, 49).weight.tolist() == [0, 0, 0, 3.0]
+    copy = build_prior(dict(type='CopyPrior', init=2.0), 5, 49)  # num_frames from the model
+    assert copy.weight.tolist() == [0, 0, 0, 0, 2.0]
+    motion = build_prior(dict(type='MotionPrior', window=2), 5, 7)
+    assert type(motion).__name__ == 'MotionPrior' and motion.num_classes == 7

@@ -19,11 +19,16 @@ from .copy_prior import CopyPrior
 def build_prior(cfg: Union[float, dict, None], num_frames: int,
                 num_classes: int) -> Optional[nn.Module]:
     """A future predictor's prior on its logits: None for 0 / None, ``CopyPrior`` with that
-    starting weight for a number, else the MODELS config (``num_classes`` filled in)."""
+    starting weight for a number, else the MODELS config (``num_classes`` filled in, and a
+    ``CopyPrior``'s ``num_frames``)."""
     if not cfg:
         return None
     if isinstance(cfg, dict):
-        return MODELS.build(dict(cfg, num_classes=cfg.get('num_classes', num_classes)))
+        cfg = dict(cfg)
+        cfg.setdefault('num_classes', num_classes)
+        if cfg.get('type') in ('CopyPrior', 'futureseg.CopyPrior', CopyPrior):
+            cfg.setdefault('num_frames', num_frames)
+        return MODELS.build(cfg)
     return CopyPrior(num_frames, cfg, num_classes)
 
 
