@@ -92,14 +92,13 @@ def main(argv=None):
                         ('one damping', single), ('damping per shape, material', damping)):
             if name == 'copy frame 11' and window != args.windows[0]:
                 continue
+            values = d if isinstance(d, list) else [d] * NUM_GROUPS
             row = dict(setting=name, window=window,
                        damping=d if isinstance(d, float) else ' / '.join(f'{v:g}' for v in d),
-                       **{f'{args.fit_split} (true)': round(score(fit, window, d if isinstance(d, list)
-                                                                  else [d] * NUM_GROUPS), 4)})
+                       **{f'{args.fit_split} (true)': round(score(fit, window, values), 4)})
             for ename, vids in evals.items():
-                row[f'{args.eval_split} ({ename})'] = round(score(vids, window, d if isinstance(d, list)
-                                                                  else [d] * NUM_GROUPS), 4)
-            row['damping_values'] = d if isinstance(d, list) else [d] * NUM_GROUPS
+                row[f'{args.eval_split} ({ename})'] = round(score(vids, window, values), 4)
+            row['damping_values'] = values
             rows.append(row)
         bar.update()
     print()

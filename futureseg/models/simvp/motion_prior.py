@@ -27,6 +27,12 @@ def class_groups(num_classes: int = NUM_CLASSES) -> torch.Tensor:
     return ((ids - 1).clamp(min=0) // len(COLORS)) % NUM_GROUPS
 
 
+def pixel_grid(h: int, w: int, device=None) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Row and column coordinates (H, W) of every pixel, float32."""
+    return torch.meshgrid(torch.arange(h, dtype=torch.float32, device=device),
+                          torch.arange(w, dtype=torch.float32, device=device), indexing='ij')
+
+
 def travelled(horizons: torch.Tensor, damping: torch.Tensor, last: int) -> torch.Tensor:
     """Frames' worth of the current velocity travelled after each horizon, under a constant
     deceleration that leaves ``damping`` of the constant-velocity distance at ``last``.
@@ -73,8 +79,7 @@ def object_tracks(masks: torch.Tensor, window: int = 3, num_classes: int = NUM_C
     ids = frames.long().flatten(2)                                   # (B, n, HW)
     valid = (ids >= 0) & (ids < num_classes)
     ids = torch.where(valid, ids, 0)
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32, device=masks.device),
-                            torch.arange(w, dtype=torch.float32, device=masks.device), indexing='ij')
+    ys, xs = pixel_grid(h, w, masks.device)
     weight = valid.float()
     count = torch.zeros(b, n, num_classes, device=masks.device).scatter_add_(2, ids, weight)
     sum_y = torch.zeros_like(count).scatter_add_(2, ids, weight * ys.flatten())
@@ -133,8 +138,7 @@ def extrapolate_occupancy(masks: torch.Tensor, horizons: Sequence[int], window: 
         src = (masks[bi, -1] == ki.view(-1, 1, 1).to(masks.dtype)).float()  # (P, H, W)
         p, nt = len(bi), len(hz)
         # sample the newest mask at (y - dy, x - dx): a translation per object and horizon
-        gy, gx = torch.meshgrid(torch.arange(h, dtype=torch.float32, device=dev),
-                                torch.arange(w, dtype=torch.float32, device=dev), indexing='ij')
+        gy, gx = pixel_grid(h, w, dev)
         sy = gy - shift[..., 0, None, None]
         sx = gx - shift[..., 1, None, None]                         # (P, T, H, W)
         grid = torch.stack([2 * sx / max(w - 1, 1) - 1, 2 * sy / max(h - 1, 1) - 1], -1)
