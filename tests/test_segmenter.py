@@ -217,6 +217,11 @@ def test_attribute_log_probs_are_the_product_of_the_attribute_distributions():
     assert torch.allclose(logp[:, 0].exp(), 1 - p_obj, atol=1e-6)
     with pytest.raises(ValueError, match='14 attribute channels'):
         attribute_log_probs(torch.zeros(1, 49, 2, 2))
+    # the argmax of the 49 classes straight from the attributes (the training accuracy's)
+    from futureseg.models import attribute_argmax
+    many = torch.randn(3, 14, 20, 30, generator=torch.Generator().manual_seed(1)) * 3
+    assert torch.equal(attribute_argmax(many), attribute_log_probs(many).argmax(1))
+    assert (attribute_argmax(many) == 0).any() and (attribute_argmax(many) > 0).any()
     head = MODELS.build(dict(type='futureseg.AttributeFCNHead', in_channels=8, channels=8,
                              num_classes=49, _scope_='mmseg'))
     assert head.conv_seg.out_channels == 14 and head([torch.rand(1, 8, 5, 5)]).shape == (1, 49, 5, 5)
@@ -292,3 +297,26 @@ def test_copy_frame11_is_one_definition_for_the_table_and_the_recipe():
     assert scores['raw'] == 1.0  # the prediction is the target
     from futureseg.evaluation import confusion_matrix, jaccard_index
     assert scores['copy_frame11_true'] == pytest.approx(jaccard_index(confusion_matrix(true[10].numpy(), gt[-1].numpy())))
+
+
+def test_full_resolution_head_takes_the_outline_from_the_image_and_the_shape_from_the_aspp():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'deeplabv3', 'deeplabv3_r18_attr_fullres_small_cpu.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    feats = model.extract_feat(torch.rand(2, 3, 32, 48))
+    assert feats[0].shape == (2, 16, 32, 48) and len(feats) == 5  # stride 1 first, then the ResNet
+    with torch.no_grad():
+        logp = model.decode_head(list(feats))
+        other = list(feats)
+        other[0] = torch.rand_like(feats[0]) * 3  # another image's full-resolution features
+        logp_other = model.decode_head(other)
+    assert logp.shape == (2, 49, 32, 48)  # full resolution, no up-sampling left to the loss
+    assert torch.allclose(logp.exp().sum(1), torch.ones(2, 32, 48), atol=1e-4)
+
+    def shape_given_object(lp):  # p(shape | object): the sum over material and colour
+        return lp[:, 1:].exp().unflatten(1, (3, 16)).sum(2) / (1 - lp[:, 0].exp())[:, None]
+    assert torch.allclose(shape_given_object(logp), shape_given_object(logp_other), atol=1e-4)
+    assert not torch.allclose(logp[:, 0], logp_other[:, 0], atol=1e-3)  # the outline moved
+    with pytest.raises(ValueError, match='num_refine_convs'):
+        MODELS.build(dict(type='futureseg.FullResolutionASPPHead', in_channels=8, channels=8,
+                          num_classes=49, num_refine_convs=0, _scope_='mmseg'))

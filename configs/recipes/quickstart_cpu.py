@@ -14,9 +14,11 @@ _post = dict(postprocessors=[{{_base_.fill_holes}}, {{_base_.nos}}],
 stages = [
     # the data set, in the course layout
     dict(type='GenerateData', name='data', splits=dict(train=240, val=80, unlabeled=60), **size),
-    # stage 2: the frame segmenter
-    dict(type='TrainModel', name='segmenter', config='configs/deeplabv3/deeplabv3_r18_attr_small_cpu.py',
-         amp=True),
+    # stage 2: the frame segmenter, validated while it trains on frames 11 and 22 of each val
+    # video (those the baseline and the ceiling read; the baselines stage scores every frame)
+    dict(type='TrainModel', name='segmenter',
+         config='configs/deeplabv3/deeplabv3_r18_attr_fullres_small_cpu.py', amp=True,
+         cfg_options={'val_dataloader.dataset.frames': [10, 21]}),
     # its masks of the val videos: what the mask-space model reads at test time (it trains on
     # the true masks of train, corrupted like the segmenter's); the full recipe also
     # pseudo-labels the unlabelled videos here (stage 3)

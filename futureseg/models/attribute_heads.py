@@ -19,9 +19,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.decode_heads import ASPPHead, FCNHead
+from mmseg.models.utils import resize
 
 from futureseg.structures.metainfo import COLORS, MATERIALS, NUM_CLASSES, SHAPES
 from futureseg.registry import MODELS
+from .full_resolution import FullResolutionASPPHead
 
 NUM_ATTRIBUTE_CHANNELS = 1 + len(SHAPES) + len(MATERIALS) + len(COLORS)  # 14
 
@@ -41,9 +43,34 @@ def attribute_log_probs(raw: torch.Tensor) -> torch.Tensor:
     return torch.cat([F.logsigmoid(b), objects], 1)
 
 
+def attribute_argmax(raw: torch.Tensor) -> torch.Tensor:
+    """(B, 14, H, W) attribute logits -> (B, H, W) class ids, the argmax of
+    ``attribute_log_probs(raw)`` without building the 49 channels: the best object class is
+    the best shape, material and colour together (their log-probabilities add), and it wins
+    over the background where its log-probability is higher (ties go to the background, the
+    first class, as in ``argmax``)."""
+    if raw.shape[1] != NUM_ATTRIBUTE_CHANNELS:
+        raise ValueError(f'expected {NUM_ATTRIBUTE_CHANNELS} attribute channels, got {raw.shape[1]}')
+    ns, nm = len(SHAPES), len(MATERIALS)
+    raw = raw.float()
+    b = raw[:, 0]
+    parts = [F.log_softmax(x, 1).max(1) for x in
+             (raw[:, 1:1 + ns], raw[:, 1 + ns:1 + ns + nm], raw[:, 1 + ns + nm:])]
+    best = F.logsigmoid(-b) + sum(p.values for p in parts)
+    cls = 1 + parts[0].indices * (nm * len(COLORS)) + parts[1].indices * len(COLORS) + parts[2].indices
+    return torch.where(F.logsigmoid(b) >= best, torch.zeros_like(cls), cls)
+
+
 class AttributeClassifierMixin:
     """Replaces a decode head's 49-way 1x1 classifier by the attribute one (14 outputs),
-    after the head it is mixed into has built itself."""
+    after the head it is mixed into has built itself.
+
+    In training the 14 attribute logits, not the 49 log-probabilities, are up-sampled to the
+    labels' size (a head at stride 4 up-samples 3.5x fewer channels), and ``acc_seg`` is an
+    argmax: mmsegmentation's ``accuracy`` runs ``topk``, which took as long as a third of the
+    backbone's convolutions on this project's CPU (an argmax over 49 channels as long; the
+    attributes' own argmax is ``attribute_argmax``).
+    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -52,10 +79,45 @@ class AttributeClassifierMixin:
                              f'got num_classes={self.num_classes}')
         self.conv_seg = nn.Conv2d(self.channels, NUM_ATTRIBUTE_CHANNELS, kernel_size=1)
 
+    def attribute_logits(self, inputs) -> torch.Tensor:
+        """(B, 14, h, w) attribute logits at the head's resolution."""
+        feat = self._forward_feature(inputs)
+        if self.dropout is not None:
+            feat = self.dropout(feat)
+        return self.conv_seg(feat)
+
+    def forward(self, inputs) -> torch.Tensor:
+        return attribute_log_probs(self.attribute_logits(inputs))
+
     def cls_seg(self, feat: torch.Tensor) -> torch.Tensor:
         if self.dropout is not None:
             feat = self.dropout(feat)
         return attribute_log_probs(self.conv_seg(feat))
+
+    def loss(self, inputs, batch_data_samples, train_cfg) -> dict:
+        return self.loss_by_feat(self.attribute_logits(inputs), batch_data_samples)
+
+    def loss_by_feat(self, seg_logits: torch.Tensor, batch_data_samples) -> dict:
+        """mmsegmentation's ``loss_by_feat`` on the (B, 14, h, w) attribute logits (what
+        ``loss`` passes): up-sampled to the labels, turned into the 49 class
+        log-probabilities, then each of ``loss_decode`` and ``acc_seg``."""
+        seg_label = self._stack_batch_gt(batch_data_samples)
+        if seg_logits.shape[2:] != seg_label.shape[2:]:
+            seg_logits = resize(seg_logits, size=seg_label.shape[2:], mode='bilinear',
+                                align_corners=self.align_corners)
+        raw, seg_logits = seg_logits, attribute_log_probs(seg_logits)
+        seg_weight = self.sampler.sample(seg_logits, seg_label) if self.sampler is not None else None
+        seg_label = seg_label.squeeze(1)
+        losses = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
+        loss = dict()
+        for loss_decode in losses:
+            value = loss_decode(seg_logits, seg_label, weight=seg_weight, ignore_index=self.ignore_index)
+            loss[loss_decode.loss_name] = loss.get(loss_decode.loss_name, 0) + value
+        with torch.no_grad():
+            valid = seg_label != self.ignore_index
+            hits = (attribute_argmax(raw.detach()) == seg_label) & valid
+            loss['acc_seg'] = hits.sum().float() * 100. / valid.sum().clamp(min=1)
+        return loss
 
 
 @MODELS.register_module()
@@ -77,3 +139,34 @@ class AttributeASPPHead(AttributeClassifierMixin, ASPPHead):
             ``norm_cfg``, ``loss_decode``, ...); ``num_classes`` must be 49.
     """
 
+
+
+@MODELS.register_module()
+class AttributeFullResolutionASPPHead(AttributeClassifierMixin, FullResolutionASPPHead):
+    """``FullResolutionASPPHead`` with the attribute classifier, split by where each attribute
+    is seen: the shape and the material are classified from the ASPP output (they need the
+    whole object; at stride 1 a few convolutions see only a part of it) and up-sampled, the
+    background and the colour (the outline and the pixel) from the full-resolution features.
+
+    Args:
+        **kwargs: FullResolutionASPPHead's arguments (``full_res_index``,
+            ``full_res_channels``, ``num_refine_convs``, ``in_channels``, ``in_index``,
+            ``channels``, ``dilations``, ``loss_decode``, ...); ``num_classes`` must be 49.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        ns, nm = len(SHAPES), len(MATERIALS)
+        self.conv_seg_deep = nn.Conv2d(self.channels, ns + nm, kernel_size=1)
+        self.conv_seg = nn.Conv2d(self.refine_channels, 1 + len(COLORS), kernel_size=1)
+
+    def attribute_logits(self, inputs) -> torch.Tensor:
+        deep = ASPPHead._forward_feature(self, inputs)
+        full = inputs[self.full_res_index]
+        fine = self.refine(torch.cat([self._to(deep, full), full], 1))
+        if self.dropout is not None:
+            deep, fine = self.dropout(deep), self.dropout(fine)
+        shape_material = self._to(self.conv_seg_deep(deep), full)
+        fine = self.conv_seg(fine)
+        # attribute order of attribute_log_probs: background, shape, material, colour
+        return torch.cat([fine[:, :1], shape_material, fine[:, 1:]], 1)

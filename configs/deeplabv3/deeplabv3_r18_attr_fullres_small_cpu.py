@@ -1,0 +1,26 @@
+# The quickstart's frame segmenter: the attribute DeepLabV3 (deeplabv3_r18_attr_small_cpu.py)
+# with its ASPP output refined at full resolution (docs/segmenter.md):
+# - futureseg.FullResolutionBranch: two stride-1 3x3 convolutions of the image (16 channels)
+#   put in front of the ResNet's features;
+# - futureseg.AttributeFullResolutionASPPHead: the up-sampled ASPP features and those are
+#   refined by two 3x3 convolutions (16 channels) at full resolution, which give the
+#   background and the colour; the shape and the material are classified from the ASPP
+#   output (stride 4) and up-sampled.
+# Object-vs-background IoU 0.81 -> 0.93-0.94 and val Jaccard 0.60 -> 0.76 at the same 800
+# iterations; 1000 iterations here (0.82 at 1200), 0.25 s / iteration against 0.22 on the
+# project's 2-core CPU.
+_base_ = ['./deeplabv3_r18_attr_small_cpu.py']
+_resnet = {{_base_.model.backbone}}
+model = dict(
+    backbone=dict(_delete_=True, type='futureseg.FullResolutionBranch', backbone=_resnet,
+                  channels=16, num_convs=2),
+    # outputs: 0 full resolution (16 ch), 1-4 the ResNet's stages (16, 32, 64, 128 ch)
+    decode_head=dict(type='futureseg.AttributeFullResolutionASPPHead', in_index=4,
+                     full_res_index=0, full_res_channels=16, num_refine_convs=2,
+                     refine_channels=16),
+    auxiliary_head=dict(in_index=3),
+)
+max_iters = 1000
+param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=max_iters, by_epoch=False)]
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+default_hooks = dict(checkpoint=dict(interval=max_iters))
