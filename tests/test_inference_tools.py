@@ -249,6 +249,17 @@ def test_analysis_tools(tiny_run, tmp_path, capsys):
     assert cm.shape == (49, 49) and cm.sum() > 0.9 * 2 * 64 * 96  # frame 22 of the 2 val videos
     assert osp.isfile(tmp_path / 'cm' / 'confusion_matrix.png')
     assert osp.isfile(tmp_path / 'cm' / 'attribute_confusion.png')
+    # whole-object errors of the segmenter: frames 1 and 12 of each val video, every object counted
+    seg = tiny_run['state']['segmenter']['outputs']
+    table = load_tool('tools/analysis_tools/object_errors.py').main(
+        [seg['config'], seg['checkpoint'], '--data-root', tiny_run['data'], '--every', '11',
+         '--json', str(tmp_path / 'objects.json')])
+    masks = [np.load(p) for p in sorted(glob.glob(osp.join(tiny_run['data'], 'val', '*', 'mask.npy')))]
+    objects = sum(len(set(np.unique(m[t]).tolist()) - {0}) for m in masks for t in (0, 11))
+    assert table[0]['row'] == 'all objects' and table[0]['objects'] == objects > 0
+    saved = json.load(open(tmp_path / 'objects.json'))
+    assert np.array(saved['shape_confusion']).sum() == table[0]['found']
+    assert 'shape' in capsys.readouterr().out
 
 
 def test_get_flops_matches_openstl_reference():

@@ -320,3 +320,27 @@ def test_full_resolution_head_takes_the_outline_from_the_image_and_the_shape_fro
     with pytest.raises(ValueError, match='num_refine_convs'):
         MODELS.build(dict(type='futureseg.FullResolutionASPPHead', in_channels=8, channels=8,
                           num_classes=49, num_refine_convs=0, _scope_='mmseg'))
+
+
+def test_object_records_count_whole_objects_by_their_majority_class():
+    from futureseg.datasets.metainfo import class_id
+    from futureseg.evaluation import object_error_table, object_records
+    cube, cyl = class_id('cube', 'metal', 'red'), class_id('cylinder', 'metal', 'red')
+    sphere = class_id('sphere', 'rubber', 'blue')
+    gt = np.zeros((10, 12), np.uint8)
+    gt[2:5, 2:5] = cube     # 9 px inside the image: read as a cylinder on 6 of its pixels
+    gt[0:4, 8:12] = sphere  # 16 px on the border: right
+    gt[7:9, 0:2] = cyl      # 4 px, missed (all background)
+    gt[9, 9] = 255          # ignored, not an object
+    pred = gt.copy()
+    pred[2:4, 2:5] = cyl
+    pred[7:9, 0:2] = 0
+    rows = object_records(pred, gt)
+    assert sorted(map(tuple, rows.tolist())) == sorted([(9, 0, cube, cyl), (16, 1, sphere, sphere), (4, 1, cyl, 0)])
+    table = {r['row']: r for r in object_error_table(rows, area_bins=(10, ))}
+    assert table['all objects'] == dict(row='all objects', objects=3, found=2, missed=1, shape_acc=0.5,
+                                        material_acc=1.0, color_acc=1.0, class_acc=0.5)
+    assert table['area 0-9 px']['objects'] == 2 and table['area >= 10 px']['shape_acc'] == 1.0
+    assert table['touching the image border']['missed'] == 1 and table['inside the image']['shape_acc'] == 0.0
+    with pytest.raises(ValueError, match='two'):
+        object_records(pred[None], gt[None])

@@ -1,8 +1,10 @@
-from .functional import attribute_confusions, confusion_matrix, jaccard_index, per_class_iou
+from .functional import (attribute_confusions, confusion_matrix, jaccard_index, object_error_table,
+                         object_records, per_class_iou)
 from .metrics import (FramePredictionMetric, FutureSegJaccard, PostprocessingTable,
                       SubmissionWriter, decode_mask_rle, mask_rle,
                       prediction_of, save_submission, ssim)
 
-__all__ = ['attribute_confusions', 'confusion_matrix', 'jaccard_index', 'per_class_iou',
+__all__ = ['attribute_confusions', 'confusion_matrix', 'jaccard_index', 'object_error_table',
+           'object_records', 'per_class_iou',
            'FramePredictionMetric', 'FutureSegJaccard', 'PostprocessingTable', 'SubmissionWriter',
            'ssim', 'decode_mask_rle', 'mask_rle', 'prediction_of', 'save_submission']
