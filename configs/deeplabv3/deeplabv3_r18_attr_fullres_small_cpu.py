@@ -7,8 +7,8 @@
 #   background and the colour; the shape and the material are classified from the ASPP
 #   output (stride 4) and up-sampled.
 # Object-vs-background IoU 0.81 -> 0.93-0.94 and val Jaccard 0.60 -> 0.76 at the same 800
-# iterations; 1000 iterations here (0.82 at 1200, 0.85 at 1600 measured, too long for the quickstart), 0.25 s / iteration against 0.22 on the
-# project's 2-core CPU.
+# iterations; 1000 iterations here (0.82 at 1200, 0.85 at 1600: too long for the quickstart),
+# 0.25 s / iteration against 0.22 on the project's 2-core CPU.
 _base_ = ['./deeplabv3_r18_attr_small_cpu.py']
 _resnet = {{_base_.model.backbone}}
 model = dict(

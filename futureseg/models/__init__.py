@@ -10,7 +10,8 @@ from .simvp import *  # noqa: F401,F403
 from .tta import FutureSegTTAModel
 
 __all__ = ['AttributeASPPHead', 'AttributeFCNHead', 'AttributeFullResolutionASPPHead',
-           'FullResolutionASPPHead', 'FullResolutionBranch', 'attribute_argmax', 'attribute_log_probs', 'FrameSegmenter',
+           'FullResolutionASPPHead', 'FullResolutionBranch', 'attribute_argmax',
+           'attribute_log_probs', 'FrameSegmenter',
            'VideoDataPreprocessor', 'stack_field', 'SoftJaccardLoss', 'WeightedCrossEntropyLoss',
            'soft_jaccard', 'FutureSegTTAModel', 'build_model', 'segment_frames',
            'segment_last_predicted_frames', 'segment_tensors']

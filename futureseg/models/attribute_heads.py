@@ -79,20 +79,20 @@ class AttributeClassifierMixin:
                              f'got num_classes={self.num_classes}')
         self.conv_seg = nn.Conv2d(self.channels, NUM_ATTRIBUTE_CHANNELS, kernel_size=1)
 
-    def attribute_logits(self, inputs) -> torch.Tensor:
-        """(B, 14, h, w) attribute logits at the head's resolution."""
-        feat = self._forward_feature(inputs)
+    def _raw_logits(self, feat: torch.Tensor) -> torch.Tensor:
         if self.dropout is not None:
             feat = self.dropout(feat)
         return self.conv_seg(feat)
+
+    def attribute_logits(self, inputs) -> torch.Tensor:
+        """(B, 14, h, w) attribute logits at the head's resolution."""
+        return self._raw_logits(self._forward_feature(inputs))
 
     def forward(self, inputs) -> torch.Tensor:
         return attribute_log_probs(self.attribute_logits(inputs))
 
     def cls_seg(self, feat: torch.Tensor) -> torch.Tensor:
-        if self.dropout is not None:
-            feat = self.dropout(feat)
-        return attribute_log_probs(self.conv_seg(feat))
+        return attribute_log_probs(self._raw_logits(feat))
 
     def loss(self, inputs, batch_data_samples, train_cfg) -> dict:
         return self.loss_by_feat(self.attribute_logits(inputs), batch_data_samples)
@@ -140,7 +140,6 @@ class AttributeASPPHead(AttributeClassifierMixin, ASPPHead):
     """
 
 
-
 @MODELS.register_module()
 class AttributeFullResolutionASPPHead(AttributeClassifierMixin, FullResolutionASPPHead):
     """``FullResolutionASPPHead`` with the attribute classifier, split by where each attribute
@@ -161,9 +160,8 @@ class AttributeFullResolutionASPPHead(AttributeClassifierMixin, FullResolutionAS
         self.conv_seg = nn.Conv2d(self.refine_channels, 1 + len(COLORS), kernel_size=1)
 
     def attribute_logits(self, inputs) -> torch.Tensor:
-        deep = ASPPHead._forward_feature(self, inputs)
+        deep, fine = self.aspp_and_refined(inputs)
         full = inputs[self.full_res_index]
-        fine = self.refine(torch.cat([self._to(deep, full), full], 1))
         if self.dropout is not None:
             deep, fine = self.dropout(deep), self.dropout(fine)
         shape_material = self._to(self.conv_seg_deep(deep), full)

@@ -15,7 +15,7 @@ This is the plain-convolution version at stride 1:
 The shape and material come from the deep features (they need the whole object); where the
 object ends, from the image.
 """
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -95,10 +95,11 @@ class FullResolutionASPPHead(ASPPHead):
         """Bilinear up-sampling of ``x`` to the size of the full-resolution features."""
         return resize(x, size=full.shape[2:], mode='bilinear', align_corners=self.align_corners)
 
-    def _forward_feature(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+    def aspp_and_refined(self, inputs: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(ASPP output at the deep features' stride, refined features at full resolution)."""
         deep = super()._forward_feature(inputs)
         full = inputs[self.full_res_index]
-        return self.refine(torch.cat([self._to(deep, full), full], 1))
+        return deep, self.refine(torch.cat([self._to(deep, full), full], 1))
 
-    def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
-        return self.cls_seg(self._forward_feature(inputs))
+    def _forward_feature(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        return self.aspp_and_refined(inputs)[1]
