@@ -227,6 +227,47 @@ def test_attribute_log_probs_are_the_product_of_the_attribute_distributions():
     assert head.conv_seg.out_channels == 14 and head([torch.rand(1, 8, 5, 5)]).shape == (1, 49, 5, 5)
 
 
+@pytest.mark.parametrize('avg_non_ignore', [True, False])
+def test_attribute_cross_entropy_is_mmsegs_cross_entropy_of_the_49_classes(avg_non_ignore):
+    from mmseg.models.losses import CrossEntropyLoss
+    from futureseg.models import attribute_cross_entropy, attribute_log_probs
+    gen = torch.Generator().manual_seed(2)
+    raw = (torch.randn(2, 14, 6, 7, generator=gen) * 2).requires_grad_()
+    label = torch.randint(0, 49, (2, 6, 7), generator=gen)
+    label[0, :2] = 0
+    weight = torch.rand(49, generator=gen) + 0.1
+    ignored = label.clone()
+    ignored[1, 3] = 255  # mmseg's class-weighted mean cannot index an ignored pixel's weight
+    for class_weight, target in ((weight, label), (None, ignored)):
+        mmseg_ce = CrossEntropyLoss(class_weight=None if class_weight is None else class_weight.tolist(),
+                                    avg_non_ignore=avg_non_ignore)
+        expected = mmseg_ce(attribute_log_probs(raw), target, ignore_index=255)
+        (grad_expected,) = torch.autograd.grad(expected, raw)
+        got = attribute_cross_entropy(raw, target, class_weight, 255, avg_non_ignore)
+        (grad_got,) = torch.autograd.grad(got, raw)
+        assert torch.allclose(got, expected, atol=1e-5) and torch.allclose(grad_got, grad_expected, atol=1e-6)
+    # an ignored pixel weighs nothing in the weighted mean
+    assert torch.allclose(attribute_cross_entropy(raw[1:, :, 3:4], ignored[1:, 3:4], weight),
+                          torch.tensor(0.)) and ignored[1, 3].eq(255).all()
+    expected = CrossEntropyLoss(class_weight=weight.tolist(), avg_non_ignore=avg_non_ignore)(
+        attribute_log_probs(raw), label, ignore_index=255)
+    # what a head trains with: its loss_decode's weight and class weights, one value either way
+    head = MODELS.build(dict(type='futureseg.AttributeFCNHead', in_channels=8, channels=8, num_convs=1,
+                             num_classes=49, _scope_='mmseg',
+                             loss_decode=dict(type='CrossEntropyLoss', loss_weight=0.4,
+                                              class_weight=weight.tolist(), avg_non_ignore=avg_non_ignore)))
+    assert torch.allclose(head.loss_by_feat(raw, [_sample(label[0]), _sample(label[1])])['loss_ce'],
+                          0.4 * expected, atol=1e-5)
+    with pytest.raises(ValueError, match='differ in size'):
+        attribute_cross_entropy(raw, label[:, :5], weight)
+
+
+def _sample(label: torch.Tensor):
+    from mmseg.structures import SegDataSample
+    from mmengine.structures import PixelData
+    return SegDataSample(gt_sem_seg=PixelData(data=label[None]))
+
+
 def test_pseudo_label_hook_labels_after_training(tiny_dataset, tmp_path):
     """PseudoLabelHook (configs/deeplabv3/deeplabv3_r18_synthetic_pseudo_labels.py): after the
     segmenter's training, the split is labelled with the trained weights."""
