@@ -7,8 +7,9 @@
 #   background and the colour; the shape and the material are classified from the ASPP
 #   output (stride 4) and up-sampled.
 # Object-vs-background IoU 0.81 -> 0.93-0.95 and val Jaccard 0.60 -> 0.76 at the same 800
-# iterations; 1600 iterations here (0.79 at 1000, 0.82 at 1200, 0.85 at 1600), 0.25 s /
-# iteration against 0.22 on the project's 2-core CPU (0.37 s in the slower fresh-clone run).
+# iterations; 1600 iterations here (0.79 at 1000, 0.82 at 1200, 0.85 at 1600), 0.14 s /
+# iteration in the quickstart of commit 53a985c on a 2-core CPU (0.37 s on a slower one,
+# before the attribute heads' factorised cross-entropy took a fifth off).
 _base_ = ['./deeplabv3_r18_attr_small_cpu.py']
 _resnet = {{_base_.model.backbone}}
 model = dict(
