@@ -9,8 +9,8 @@
 # without and with NOS.
 _base_ = ['./quickstart_cpu.py']
 title = 'futureseg recipes compared (CPU, 80x120 synthetic videos)'
-# every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val; the motion-prior
-# models 4, best of 2, 4)
+# every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val; the quickstart's
+# motion-prior models 1 epoch (mask space) and 2 (RGB, the better of them))
 _nos = dict(postprocessors=[{{_base_.nos}}], known_objects={{_base_.known_from_segmenter}})
 
 
