@@ -88,6 +88,20 @@ def test_inference_benchmark_times_the_test_path(tmp_path):
     assert json.loads(out.read_text())['rows'] == rows
 
 
+def test_segmenter_step_benchmark_times_both_losses_and_they_agree(tmp_path):
+    tool = load_tool('segmenter_step')
+    out = tmp_path / 'step.json'
+    rows = tool.main(['--size', '32', '48', '--batch', '2', '--iters', '1', '--warmup', '0',
+                      '--precisions', 'fp32', '--device', 'cpu', '--json', str(out)])
+    assert [r['loss'] for r in rows] == ['factorised', '49-channel']
+    assert all(r['same_loss'] and r['step_s'] > 0 for r in rows)
+    assert rows[0]['first_loss'] > 0 and rows[0]['loss_diff'] < 1e-4
+    assert json.loads(out.read_text())['rows'] == rows
+    with pytest.raises(SystemExit, match='not an attribute head'):
+        tool.main(['--config', osp.join(ROOT, 'configs/deeplabv3/deeplabv3_r18_small_cpu.py'), '--size', '32', '48',
+                   '--batch', '2', '--iters', '1', '--warmup', '0', '--json', str(out)])
+
+
 def test_cpu_amp_optim_wrapper_autocasts_and_steps():
     from futureseg.registry import OPTIM_WRAPPERS
     from futureseg.apis import register_all_modules

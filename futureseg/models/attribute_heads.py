@@ -128,10 +128,18 @@ class AttributeClassifierMixin:
     argmax: mmsegmentation's ``accuracy`` runs ``topk``, which took as long as a third of the
     backbone's convolutions on this project's CPU (an argmax over 49 channels as long; the
     attributes' own argmax is ``attribute_argmax``).
+
+    Args:
+        factorised_loss (bool): compute a softmax ``CrossEntropyLoss`` of ``loss_decode`` from
+            the 14 attribute logits (``attribute_cross_entropy``); False builds the 49 class
+            log-probabilities and runs mmsegmentation's loss on them (the same value, slower;
+            ``tools/benchmarks/segmenter_step.py`` times both). Default: True.
+        **kwargs: the decode head's arguments.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, factorised_loss: bool = True, **kwargs):
         super().__init__(**kwargs)
+        self.factorised_loss = factorised_loss
         if self.num_classes != NUM_CLASSES:
             raise ValueError(f'attribute heads predict the {NUM_CLASSES} course classes, '
                              f'got num_classes={self.num_classes}')
@@ -159,8 +167,9 @@ class AttributeClassifierMixin:
         """mmsegmentation's ``loss_by_feat`` on the (B, 14, h, w) attribute logits (what
         ``loss`` passes), up-sampled to the labels: a softmax ``CrossEntropyLoss`` is
         ``attribute_cross_entropy`` of them (the same value without the 49 channels: a
-        training step of the quickstart's segmenter 0.14 -> 0.11 s); any other loss, or a
-        pixel sampler, gets the 49 class log-probabilities. Then ``acc_seg``."""
+        training step of the quickstart's segmenter 1.15-1.36x faster under bf16,
+        ``tools/benchmarks/segmenter_step.py``); any other loss, a pixel sampler or
+        ``factorised_loss=False`` gets the 49 class log-probabilities. Then ``acc_seg``."""
         seg_label = self._stack_batch_gt(batch_data_samples)
         if seg_logits.shape[2:] != seg_label.shape[2:]:
             seg_logits = resize(seg_logits, size=seg_label.shape[2:], mode='bilinear',
@@ -174,7 +183,7 @@ class AttributeClassifierMixin:
         losses = self.loss_decode if isinstance(self.loss_decode, nn.ModuleList) else [self.loss_decode]
         loss = dict()
         for loss_decode in losses:
-            if seg_weight is None and _is_plain_cross_entropy(loss_decode):
+            if self.factorised_loss and seg_weight is None and _is_plain_cross_entropy(loss_decode):
                 weight = loss_decode.class_weight
                 weight = raw.new_tensor(weight, dtype=torch.float32) if weight is not None else None
                 value = loss_decode.loss_weight * attribute_cross_entropy(
@@ -196,6 +205,8 @@ class AttributeFCNHead(AttributeClassifierMixin, FCNHead):
     """mmsegmentation's FCNHead with the attribute classifier.
 
     Args:
+        factorised_loss (bool): the cross-entropy from the attribute logits
+            (``AttributeClassifierMixin``). Default: True.
         **kwargs: FCNHead's arguments (``in_channels``, ``channels``, ``num_convs``,
             ``norm_cfg``, ``loss_decode``, ...); ``num_classes`` must be 49.
     """
@@ -206,6 +217,8 @@ class AttributeASPPHead(AttributeClassifierMixin, ASPPHead):
     """mmsegmentation's ASPPHead (DeepLabV3) with the attribute classifier.
 
     Args:
+        factorised_loss (bool): the cross-entropy from the attribute logits
+            (``AttributeClassifierMixin``). Default: True.
         **kwargs: ASPPHead's arguments (``in_channels``, ``channels``, ``dilations``,
             ``norm_cfg``, ``loss_decode``, ...); ``num_classes`` must be 49.
     """
@@ -219,13 +232,15 @@ class AttributeFullResolutionASPPHead(AttributeClassifierMixin, FullResolutionAS
     background and the colour (the outline and the pixel) from the full-resolution features.
 
     Args:
+        factorised_loss (bool): the cross-entropy from the attribute logits
+            (``AttributeClassifierMixin``). Default: True.
         **kwargs: FullResolutionASPPHead's arguments (``full_res_index``,
             ``full_res_channels``, ``num_refine_convs``, ``in_channels``, ``in_index``,
             ``channels``, ``dilations``, ``loss_decode``, ...); ``num_classes`` must be 49.
     """
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, factorised_loss: bool = True, **kwargs):
+        super().__init__(factorised_loss=factorised_loss, **kwargs)
         ns, nm = len(SHAPES), len(MATERIALS)
         self.conv_seg_deep = nn.Conv2d(self.channels, ns + nm, kernel_size=1)
         self.conv_seg = nn.Conv2d(self.refine_channels, 1 + len(COLORS), kernel_size=1)

@@ -23,3 +23,4 @@ run inference tools/benchmarks/inference_benchmark.py
 run inference_speedups tools/benchmarks/inference_benchmark.py --speedups --sizes 160x240
 run loader tools/benchmarks/loader_benchmark.py
 run generation tools/benchmarks/generation_benchmark.py
+run segmenter_step tools/benchmarks/segmenter_step.py --precisions fp32 amp
