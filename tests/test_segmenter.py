@@ -260,6 +260,8 @@ def test_attribute_cross_entropy_is_mmsegs_cross_entropy_of_the_49_classes(avg_n
                           0.4 * expected, atol=1e-5)
     with pytest.raises(ValueError, match='differ in size'):
         attribute_cross_entropy(raw, label[:, :5], weight)
+    with pytest.raises(ValueError, match=r'class ids in \[0, 49\).*got \[60\]'):
+        attribute_cross_entropy(raw, torch.where(label == 0, 60, label), weight)
 
 
 def _sample(label: torch.Tensor):

@@ -93,6 +93,10 @@ def attribute_cross_entropy(raw: torch.Tensor, label: torch.Tensor,
     ns, nm, nc = len(SHAPES), len(MATERIALS), len(COLORS)
     raw = raw.float()
     valid = label != ignore_index
+    bad = valid & ((label < 0) | (label >= NUM_CLASSES))
+    if bad.any():  # a gather would fail with an index error that names no label
+        raise ValueError(f'labels must be class ids in [0, {NUM_CLASSES}) or {ignore_index} (ignored); '
+                         f'got {sorted(label[bad].unique().tolist())[:10]}')
     obj = label.clamp(min=1) - 1  # any id: only read where the label is an object
     obj = torch.where(valid, obj, torch.zeros_like(obj))
     b = raw[:, 0]
