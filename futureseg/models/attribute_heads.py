@@ -29,15 +29,18 @@ from .full_resolution import FullResolutionASPPHead
 NUM_ATTRIBUTE_CHANNELS = 1 + len(SHAPES) + len(MATERIALS) + len(COLORS)  # 14
 
 
-def attribute_log_probs(raw: torch.Tensor) -> torch.Tensor:
-    """(B, 14, H, W) attribute logits -> (B, 49, H, W) class log-probabilities."""
+def split_attribute_logits(raw: torch.Tensor) -> tuple:
+    """(B, 14, H, W) attribute logits -> their four groups in channel order: background
+    (B, 1, H, W), shape (B, 3, H, W), material (B, 2, H, W) and colour (B, 8, H, W)."""
     if raw.shape[1] != NUM_ATTRIBUTE_CHANNELS:
         raise ValueError(f'expected {NUM_ATTRIBUTE_CHANNELS} attribute channels, got {raw.shape[1]}')
-    ns, nm = len(SHAPES), len(MATERIALS)
-    b = raw[:, :1]
-    shape = F.log_softmax(raw[:, 1:1 + ns], 1)
-    material = F.log_softmax(raw[:, 1 + ns:1 + ns + nm], 1)
-    color = F.log_softmax(raw[:, 1 + ns + nm:], 1)
+    return tuple(raw.split([1, len(SHAPES), len(MATERIALS), len(COLORS)], 1))
+
+
+def attribute_log_probs(raw: torch.Tensor) -> torch.Tensor:
+    """(B, 14, H, W) attribute logits -> (B, 49, H, W) class log-probabilities."""
+    b, *groups = split_attribute_logits(raw)
+    shape, material, color = (F.log_softmax(x, 1) for x in groups)
     # (B, S, M, C, H, W) in class-id order: id - 1 = shape * 16 + material * 8 + colour
     objects = (shape[:, :, None, None] + material[:, None, :, None] + color[:, None, None])
     objects = objects.flatten(1, 3) + F.logsigmoid(-b)
@@ -50,15 +53,12 @@ def attribute_argmax(raw: torch.Tensor) -> torch.Tensor:
     the best shape, material and colour together (their log-probabilities add), and it wins
     over the background where its log-probability is higher (ties go to the background, the
     first class, as in ``argmax``)."""
-    if raw.shape[1] != NUM_ATTRIBUTE_CHANNELS:
-        raise ValueError(f'expected {NUM_ATTRIBUTE_CHANNELS} attribute channels, got {raw.shape[1]}')
-    ns, nm = len(SHAPES), len(MATERIALS)
-    raw = raw.float()
-    b = raw[:, 0]
-    parts = [F.log_softmax(x, 1).max(1) for x in
-             (raw[:, 1:1 + ns], raw[:, 1 + ns:1 + ns + nm], raw[:, 1 + ns + nm:])]
+    b, *groups = split_attribute_logits(raw.float())
+    b = b[:, 0]
+    parts = [F.log_softmax(x, 1).max(1) for x in groups]
     best = F.logsigmoid(-b) + sum(p.values for p in parts)
-    cls = 1 + parts[0].indices * (nm * len(COLORS)) + parts[1].indices * len(COLORS) + parts[2].indices
+    nm, nc = len(MATERIALS), len(COLORS)
+    cls = 1 + parts[0].indices * (nm * nc) + parts[1].indices * nc + parts[2].indices
     return torch.where(F.logsigmoid(b) >= best, torch.zeros_like(cls), cls)
 
 
@@ -86,12 +86,10 @@ def attribute_cross_entropy(raw: torch.Tensor, label: torch.Tensor,
     Returns:
         Tensor: the scalar loss.
     """
-    if raw.shape[1] != NUM_ATTRIBUTE_CHANNELS:
-        raise ValueError(f'expected {NUM_ATTRIBUTE_CHANNELS} attribute channels, got {raw.shape[1]}')
+    b, *groups = split_attribute_logits(raw.float())
     if raw.shape[0] != label.shape[0] or raw.shape[2:] != label.shape[1:]:
         raise ValueError(f'logits {tuple(raw.shape)} and labels {tuple(label.shape)} differ in size')
-    ns, nm, nc = len(SHAPES), len(MATERIALS), len(COLORS)
-    raw = raw.float()
+    nm, nc = len(MATERIALS), len(COLORS)
     valid = label != ignore_index
     bad = valid & ((label < 0) | (label >= NUM_CLASSES))
     if bad.any():  # a gather would fail with an index error that names no label
@@ -99,11 +97,11 @@ def attribute_cross_entropy(raw: torch.Tensor, label: torch.Tensor,
                          f'got {sorted(label[bad].unique().tolist())[:10]}')
     obj = label.clamp(min=1) - 1  # any id: only read where the label is an object
     obj = torch.where(valid, obj, torch.zeros_like(obj))
-    b = raw[:, 0]
+    b = b[:, 0]
     nll_object = -F.logsigmoid(-b)
-    for start, n, index in ((1, ns, obj // (nm * nc)), (1 + ns, nm, obj // nc % nm),
-                            (1 + ns + nm, nc, obj % nc)):
-        log_p = F.log_softmax(raw[:, start:start + n], 1)
+    # id - 1 = shape * 16 + material * 8 + colour
+    for logits, index in zip(groups, (obj // (nm * nc), obj // nc % nm, obj % nc)):
+        log_p = F.log_softmax(logits, 1)
         nll_object = nll_object - log_p.gather(1, index[:, None]).squeeze(1)
     is_background = label == 0
     nll = torch.where(is_background, -F.logsigmoid(b), nll_object)
