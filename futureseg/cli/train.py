@@ -7,7 +7,7 @@ from mmengine.runner import Runner
 
 from futureseg.registry import RUNNERS
 from futureseg.apis import register_all_modules
-from futureseg.utils.cli import (add_common_args, enable_amp, finish_distributed,
+from futureseg.utils.cli import (CPU_AMP_MODES, add_common_args, enable_amp, finish_distributed,
                                  init_cpu_distributed, load_config, set_local_rank_env)
 
 
@@ -19,7 +19,12 @@ def parse_args(argv=None):
         '--resume', nargs='?', type=str, const='auto',
         help='resume training: without a value from the latest checkpoint in the work dir, '
         'with a value from that checkpoint')
-    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    parser.add_argument('--amp', action='store_true',
+                        help='enable automatic mixed precision (fp16 on a GPU; bf16 on a CPU '
+                        'that runs it natively, see --cpu-amp)')
+    parser.add_argument('--cpu-amp', choices=CPU_AMP_MODES, default=None,
+                        help="--amp on a CPU: 'auto' bf16 only where native (default; or the "
+                        "FUTURESEG_CPU_AMP environment variable), 'bf16' always, 'fp32' never")
     add_common_args(parser)
     args = parser.parse_args(argv)
     set_local_rank_env(args.local_rank)
@@ -35,7 +40,7 @@ def main(argv=None):
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
     if args.amp:
-        enable_amp(cfg)
+        enable_amp(cfg, cpu_amp=args.cpu_amp)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -3,7 +3,7 @@ import copy
 import os
 import os.path as osp
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 from mmengine.config import Config, DictAction
 
@@ -58,28 +58,76 @@ def set_local_rank_env(local_rank):
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
 
 
-def enable_amp(cfg, device=None):
+CPU_AMP_MODES = ('auto', 'bf16', 'fp32')
+
+
+def enable_amp(cfg, device=None, cpu_amp: Optional[str] = None) -> bool:
     """Turn the config's ``OptimWrapper`` into mixed precision (``tools/train.py --amp``):
     MMEngine's ``AmpOptimWrapper`` (fp16, dynamic loss scale) on ``device='cuda'``, futureseg's
-    ``CPUAmpOptimWrapper`` (bf16 autocast) on 'cpu'; default: CUDA when there is a GPU."""
+    ``CPUAmpOptimWrapper`` (bf16 autocast) on 'cpu' where it pays.
+
+    Args:
+        cfg (Config): the config, changed in place.
+        device (str, optional): 'cuda' or 'cpu'. Default: CUDA when there is a GPU.
+        cpu_amp (str, optional): on the CPU, 'auto' (bf16 only when the CPU runs it natively,
+            ``machine.cpu_bf16_native``; otherwise fp32, said in one log line), 'bf16' (always)
+            or 'fp32' (never). Default: the environment variable ``FUTURESEG_CPU_AMP``, else
+            'auto'.
+
+    Returns:
+        bool: whether mixed precision is now on.
+    """
     import logging
 
     import torch
     from mmengine.logging import print_log
+
     kind = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if kind in ('AmpOptimWrapper', 'CPUAmpOptimWrapper'):
         print_log('AMP is already enabled in the config.', logger='current', level=logging.WARNING)
-        return
+        return True
     if kind != 'OptimWrapper':
         raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {kind}')
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     if device == 'cuda':
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
-    else:  # MMEngine's AmpOptimWrapper needs a GPU
-        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
-        print_log('--amp without a GPU: bfloat16 autocast on the CPU (CPUAmpOptimWrapper)',
-                  logger='current')
+        return True
+    use_bf16, reason = cpu_amp_decision(cpu_amp)
+    if not use_bf16:
+        print_log(f'--amp without a GPU: training in fp32, {reason}', logger='current')
+        return False
+    # MMEngine's AmpOptimWrapper needs a GPU
+    cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+    print_log(f'--amp without a GPU: bfloat16 autocast on the CPU (CPUAmpOptimWrapper), {reason}',
+              logger='current')
+    return True
+
+
+def cpu_amp_decision(cpu_amp: Optional[str] = None) -> Tuple[bool, str]:
+    """Whether ``--amp`` trains in bf16 on this CPU, and why (``enable_amp``'s rule; the
+    recipe records it beside each training).
+
+    Args:
+        cpu_amp (str, optional): 'auto', 'bf16' or 'fp32', as ``enable_amp``'s. Default: the
+            environment variable ``FUTURESEG_CPU_AMP``, else 'auto'.
+
+    Returns:
+        tuple[bool, str]: bf16 or not, and the reason in words.
+    """
+    from .machine import cpu_bf16_native
+    cpu_amp = cpu_amp or os.environ.get('FUTURESEG_CPU_AMP') or 'auto'
+    if cpu_amp not in CPU_AMP_MODES:
+        raise ValueError(f'cpu_amp (--cpu-amp / FUTURESEG_CPU_AMP) must be one of '
+                         f'{", ".join(CPU_AMP_MODES)}, got {cpu_amp!r}')
+    if cpu_amp == 'fp32':
+        return False, 'as asked (--cpu-amp fp32)'
+    native, why = cpu_bf16_native()
+    if cpu_amp == 'bf16':
+        return True, why if native else f'forced (--cpu-amp bf16) although {why}'
+    if not native:
+        return False, f'{why}: bf16 would be emulated, slower than fp32 (--cpu-amp bf16 forces it)'
+    return True, why
 
 
 def finish_distributed():

@@ -2,7 +2,10 @@
 import os
 import os.path as osp
 
+import torch
+
 from futureseg.registry import RECIPE_STAGES
+from futureseg.utils.cli import cpu_amp_decision
 from futureseg.utils.machine import hardware_summary, machine_info
 from .base import RecipeError, RecipeStage, read_json
 from .checkpoints import best_checkpoint, count_parameters
@@ -17,10 +20,12 @@ class TrainModel(RecipeStage):
 
     Config keys: config (path; its resolved contents, not its path, are fingerprinted),
     cfg_options (dict, resolved), set_data_root (True: point the train/val/test datasets'
-    ``data_root`` at the recipe's), amp (False), gpus (1; more starts one process per GPU
-    with torchrun and MMEngine's DDP), port (29500).
+    ``data_root`` at the recipe's), amp (False; True or 'auto': mixed precision, on a CPU bf16
+    only where it runs natively; 'bf16' / 'fp32' decide on a CPU: ``tools/train.py --amp
+    --cpu-amp``), gpus (1; more starts one process per GPU with torchrun and MMEngine's DDP),
+    port (29500).
     Outputs: checkpoint (the best by the config's ``save_best``, else the last; main),
-    config (the dumped, final config), work_dir, best_score."""
+    config (the dumped, final config), work_dir, best_score, precision (what it trained in)."""
     unhashed_keys = ('config', 'port')  # the config counts by its contents (config_text)
 
     def _options(self, ctx, config: str) -> dict:
@@ -50,8 +55,15 @@ class TrainModel(RecipeStage):
                 os.replace(wd, f'{wd}.old{k}')
                 print(f'[recipe] {self.name}: the earlier run (other settings) moved to {wd}.old{k}')
                 wd = ctx.stage_dir(self.name)
-        if c.get('amp'):
-            args.append('--amp')
+        amp = c.get('amp', False)
+        precision = 'fp32'
+        if amp:
+            cpu_amp = 'auto' if amp is True else amp
+            args += ['--amp', '--cpu-amp', cpu_amp]
+            if c.get('gpus', 1) > 1 or torch.cuda.is_available():
+                precision = 'fp16 (AMP)'
+            elif cpu_amp_decision(cpu_amp)[0]:
+                precision = 'bf16 (AMP)'
         args += cfg_options_args(options)
         torchrun = None
         if c.get('gpus', 1) > 1:  # one process per GPU through torchrun, as tools/dist_train.sh
@@ -62,7 +74,7 @@ class TrainModel(RecipeStage):
         config = osp.join(wd, osp.basename(config))  # MMEngine's dump of the config it ran
         return dict(main='checkpoint', checkpoint=ckpt, config=config, work_dir=wd,
                     best_score=score, params=count_parameters(ckpt), files=[ckpt, config],
-                    source_config=c['config'],
+                    source_config=c['config'], precision=precision,
                     hardware=hardware_summary(machine_info(gpus=c.get('gpus', 1))))
 
 
