@@ -6,6 +6,14 @@ know everything that is wrong in one pass. The checks are the loaders' own
 (``layout.load_frame``, ``layout.read_mask_array``, ``layout.mask_problems``), plus what a
 loader only notices as a missing file: empty videos, gaps in the frame numbering, frames of
 another size and gaps in the video numbering.
+
+Each kind of problem is an error or a note (``NOTE_KINDS``). Errors are what a loader
+raises on (or drops the sample for, with ``on_error='skip'``). Notes are quirks of the data
+that the loaders handle, as the course's own data has them: gaps in the video numbering
+(the datasets list the ``video_<N>`` folders there are) and class ids >= 49 (read as ignore,
+255). An extra frame (``image_22.png``) stays an error: the datasets read only frames
+0-21, but ``build_frame_cache`` sizes the cache by the first video's frames, so a first
+video with 23 makes every other one look short.
 """
 import os
 import os.path as osp
@@ -24,6 +32,12 @@ _FRAME_RE = re.compile(r'^image_(\d+)\.png$')
 KINDS = ('missing split', 'empty split', 'video numbering gap', 'empty video', 'numbering gap',
          'missing frame', 'extra frame', 'corrupt frame', 'frame size', 'missing mask',
          'corrupt mask', 'mask shape', 'mask dtype', 'mask range', 'ids >= 49')
+# The kinds the loaders handle (notes, not errors; ``strict`` counts them as errors), with
+# how they handle them.
+NOTE_KINDS = OrderedDict([
+    ('video numbering gap', 'the datasets take the video_<N> folders there are, in numeric order'),
+    ('ids >= 49', 'the loaders read them as ignore, 255: no loss, no metric'),
+])
 
 
 def frame_numbers(video_dir: str) -> list:
@@ -98,9 +112,20 @@ def _check_one(args):
     return args[0], check_video(*args[1:])
 
 
+def _plural(n: int, word: str) -> str:
+    return f'{n} {word}' + ('' if n == 1 else 's')
+
+
 class DataReport:
     """What ``check_root`` found: per kind of problem the messages (each names a file),
-    and per split the number of videos checked."""
+    and per split the number of videos checked.
+
+    The kinds in ``NOTE_KINDS`` are notes (quirks the loaders handle), the others errors;
+    with ``strict=True`` the methods count notes as errors too.
+
+    Args:
+        root (str): The data set root checked.
+    """
 
     def __init__(self, root: str):
         self.root = root
@@ -110,25 +135,49 @@ class DataReport:
     def add(self, kind: str, message: str):
         self.problems.setdefault(kind, []).append(message)
 
-    def count(self, ignore: Iterable = ()) -> int:
-        """Problems found, leaving out the kinds in ``ignore``."""
-        return sum(len(v) for k, v in self.problems.items() if k not in set(ignore))
+    def errors(self, strict: bool = False) -> OrderedDict:
+        """The kinds found that are errors, with their messages."""
+        return OrderedDict((k, v) for k, v in self.problems.items()
+                           if v and (strict or k not in NOTE_KINDS))
 
-    def format(self, max_files: int = 5, ignore: Iterable = ()) -> str:
-        """A readable summary: videos per split, then per kind its count and first files."""
-        ignore = set(ignore)
+    def notes(self, strict: bool = False) -> OrderedDict:
+        """The kinds found that are notes (none with ``strict``), with their messages."""
+        return OrderedDict((k, v) for k, v in self.problems.items()
+                           if v and not strict and k in NOTE_KINDS)
+
+    def count(self, strict: bool = False) -> int:
+        """The number of errors (what the exit status goes by)."""
+        return sum(len(v) for v in self.errors(strict).values())
+
+    def format(self, max_files: int = 5, strict: bool = False) -> str:
+        """A readable report: videos per split, the errors, then the notes (per kind its
+        count and first ``max_files`` files), and a summary line."""
         checked = ', '.join(f'{s} {n} videos' for s, n in self.videos.items()) or 'nothing'
         lines = [f'checked {self.root}: {checked}']
-        kinds = [(k, v) for k, v in self.problems.items() if v]
-        for kind, messages in kinds:
-            note = ' (not counted: --allow-ignore-ids)' if kind in ignore else ''
-            lines.append(f'{kind}: {len(messages)}{note}')
-            lines += [f'  {m}' for m in messages[:max_files]]
-            if len(messages) > max_files:
-                lines.append(f'  ... and {len(messages) - max_files} more')
-        n = self.count(ignore)
-        lines.append(f'{n} problem(s) of {sum(1 for k, v in kinds if k not in ignore)} kind(s)'
-                     if n else 'no problems found')
+        errors, notes = self.errors(strict), self.notes(strict)
+
+        def section(title, kinds):
+            lines.append(title)
+            for kind, messages in kinds.items():
+                why = f' ({NOTE_KINDS[kind]})' if kind in NOTE_KINDS else ''
+                lines.append(f'  {kind}: {len(messages)}{why}')
+                lines.extend(f'    {m}' for m in messages[:max_files])
+                if len(messages) > max_files:
+                    lines.append(f'    ... and {len(messages) - max_files} more')
+
+        if errors:
+            section('errors (the loaders fail on these' + (
+                '; --strict: notes too' if strict else '') + '):', errors)
+        if notes:
+            section('notes (quirks the loaders handle; --strict makes them errors):', notes)
+        n_err = sum(len(v) for v in errors.values())
+        n_note = sum(len(v) for v in notes.values())
+        summary = [f'{n_err} error(s) of {_plural(len(errors), "kind")}' if errors
+                   else 'no errors']
+        if notes:
+            summary.append(f'{n_note} note(s) of {_plural(len(notes), "kind")} '
+                           '(the loaders handle these)')
+        lines.append('; '.join(summary) if errors or notes else 'no problems found')
         return '\n'.join(lines)
 
 
@@ -144,7 +193,7 @@ def check_root(root: str, splits: Optional[Sequence[str]] = None, workers: int =
         progress (bool): show a progress bar. Default False.
 
     Returns:
-        DataReport: the problems, by kind.
+        DataReport: the problems by kind (errors and notes).
     """
     report = DataReport(root)
     if not osp.isdir(root):

@@ -55,7 +55,7 @@ def mask_problems(mask, path, num_frames=None, size=None) -> list:
     Kinds: 'mask shape' (not (num_frames, H, W)), 'mask dtype' (not integer), 'mask range'
     (negative ids) and 'ids >= 49' (read as ignore, 255; rare in the course data). The
     loaders raise on the first three (``sanitize_mask``); ``tools/check_dataset.py`` lists
-    all four.
+    all four, the last as a note.
 
     Args:
         mask (np.ndarray): the array as stored.
