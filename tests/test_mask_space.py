@@ -19,7 +19,7 @@ from futureseg.engine.hooks import ScheduledSamplingHook, schedule_value  # noqa
 from futureseg.models.losses import SoftJaccardLoss, soft_jaccard  # noqa: E402
 from futureseg.registry import DATASETS, MODELS  # noqa: E402
 
-from conftest import FIXTURES, run_tool  # noqa: E402
+from conftest import FIXTURES, ROOT, run_tool  # noqa: E402
 
 H, W = 16, 24
 
@@ -90,10 +90,33 @@ def test_bad_settings_are_refused():
     model = build(downsample=2)
     inputs, samples = batch()
     samples = [VideoDataSample(context_masks=s.context_masks[:, :15]) for s in samples]
-    with pytest.raises(ValueError, match='divisible'):
+    with pytest.raises(ValueError, match=r'15x24 \(HxW\); this model needs H and W divisible by 4'):
         model(inputs[..., :15, :], samples, 'tensor')
     with pytest.raises(ValueError, match='load_context_masks'):
         model(inputs, [VideoDataSample() for _ in range(2)], 'tensor')
+
+
+@pytest.mark.parametrize('config', ['maskspace_gsta_small_cpu.py',
+                                    'maskspace_gsta_ar_ss_small_cpu.py'])
+def test_sizes_the_model_cannot_take_are_refused(config):
+    """N_S = 4 and downsample 2: H and W must be multiples of 8. 40x60 used to die in the
+    decoder ("The size of tensor a (32) must match the size of tensor b (30)", as OpenSTL
+    issue #140); now it is refused up front, in both modes. 40x64 runs."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'maskspace', config))
+    model = MODELS.build(cfg.model).eval()
+    assert model.size_multiple() == 8
+
+    def data(h, w):
+        return (torch.zeros(1, 11, 3, h, w),
+                [VideoDataSample(context_masks=torch.zeros(11, h, w, dtype=torch.long))])
+
+    with pytest.raises(ValueError) as err:
+        model(*data(40, 60), 'tensor')
+    assert str(err.value) == ('input frames are 40x60 (HxW); this model needs H and W divisible '
+                              'by 8 (encoder strides 1,2,1,2: 4, x downsample 2): e.g. 40x64, or '
+                              'resize / pad the data (dataset pipeline)')
+    with torch.no_grad():
+        assert model(*data(40, 64), 'tensor').shape[-2:] == (40, 64)
 
 
 def test_autoregressive_teacher_forcing_feeds_the_truth():

@@ -62,7 +62,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         with_frames (bool): The hybrid: the RGB frames concatenated to the embeddings.
             Default: False.
         downsample (int): 1, or 2 to fold 2x2 pixels into channels before the encoder
-            (space-to-depth) and up-sample (pixel shuffle + conv) before a 1x1 readout.
+            (space-to-depth) and up-sample (pixel shuffle + conv) before a 1x1 readout;
+            H and W must then be multiples of 2x the encoder's stride (8 for N_S = 4).
             Default: 1.
         mode (str): 'direct' (frames 1-11 -> frame 22, or -> frames 12-22 with
             output='all') or 'autoregressive' (predict the next mask, feed it back, 11 steps;
@@ -122,13 +123,11 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
     def embed_frames(self, masks: torch.Tensor,
                      frames: Optional[torch.Tensor] = None) -> torch.Tensor:
         """(B, T, H, W) ids (+ (B, T, 3, H, W) frames) -> (B, T, C, H/d, W/d) encoder input."""
+        self.check_input_size(masks)  # the multiple includes downsample
         x = self.embedding(masks)
         if self.with_frames:
             x = torch.cat([frames.to(x.dtype), x], 2)
         if self.downsample > 1:
-            if x.shape[-1] % self.downsample or x.shape[-2] % self.downsample:
-                raise ValueError(f'frame size {tuple(x.shape[-2:])} is not divisible by '
-                                 f'downsample={self.downsample}')
             x = F.pixel_unshuffle(x.flatten(0, 1), self.downsample).unflatten(0, x.shape[:2])
         return x
 

@@ -108,6 +108,10 @@ class SimVPEncoder(_OpenSTLInit, BaseModule):
             ConvNormAct(in_channels if k == 0 else hid_S, hid_S, kernel_size, down=d,
                         norm_cfg=norm_cfg, act_cfg=act_cfg)
             for k, d in enumerate(downs)])
+        self.strides = tuple(2 if d else 1 for d in downs)
+        # H and W must be multiples of this: the decoder doubles what each stride-2 block
+        # halved, so a rounded-up half does not come back to the skip's size (30 -> 15 -> 8
+        # -> 16 -> 32)
         self.downsample = 2 ** sum(downs)
 
     def _init_blocks(self) -> None:

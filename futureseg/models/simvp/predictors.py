@@ -35,6 +35,11 @@ def build_prior(cfg: Union[float, dict, None], num_frames: int,
 class SimVPBase(BaseModel):
     """Encoder -> translator -> decoder over (B, T, C, H, W) videos.
 
+    H and W must be multiples of ``size_multiple()`` (``SimVPEncoder``'s total stride,
+    ``2 ** (N_S // 2)``, times a mask-space model's ``downsample``): 4 for N_S = 4, 8 with
+    downsample 2. Other sizes are refused on the forward pass (``check_input_size``), not
+    padded.
+
     Args:
         encoder (dict): MODELS config of the spatial encoder (``SimVPEncoder``).
         translator (dict): MODELS config of the translator; its ``in_channels`` defaults to
@@ -50,6 +55,10 @@ class SimVPBase(BaseModel):
             Default: None.
         init_cfg (dict, optional): MMEngine init config. Default: None.
     """
+
+    #: Pixels folded into channels (per side) before the encoder; the mask-space model's
+    #: ``downsample`` sets it.
+    downsample = 1
 
     def __init__(self, encoder: dict, translator: dict, decoder: dict, num_input_frames: int = 11,
                  pretrained: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
@@ -98,6 +107,39 @@ class SimVPBase(BaseModel):
                     + (f' (e.g. {", ".join(unused[:3])})' if unused else ''))
         return sorted(mapped), new, unused
 
+    def size_multiple(self) -> int:
+        """What H and W of the input must be multiples of: the encoder's total stride
+        (``2 ** (N_S // 2)``) times ``downsample``."""
+        return getattr(self.encoder, 'downsample', 1) * self.downsample
+
+    def check_input_size(self, inputs: torch.Tensor) -> None:
+        """Refuses inputs (..., H, W) whose H or W is not a multiple of ``size_multiple()``.
+
+        The decoder doubles what each stride-2 encoder block halved, so such a size would
+        only fail deep in the forward pass ("The size of tensor a (32) must match the size
+        of tensor b (30)"). Nothing is padded: the data pipeline decides the size.
+
+        Args:
+            inputs (torch.Tensor): Frames or masks, H and W last.
+
+        Raises:
+            ValueError: Naming the size, the multiple and the nearest size that fits.
+        """
+        h, w = inputs.shape[-2:]
+        m = self.size_multiple()
+        if h % m == 0 and w % m == 0:
+            return
+        enc = getattr(self.encoder, 'downsample', 1)
+        strides = getattr(self.encoder, 'strides', None)
+        why = (f'encoder strides {",".join(map(str, strides))}: {enc}' if strides is not None
+               else f'encoder stride {enc}')
+        if self.downsample > 1:
+            why += f', x downsample {self.downsample}'
+        fit = f'{-(-h // m) * m}x{-(-w // m) * m}'  # each side rounded up to the multiple
+        raise ValueError(f'input frames are {h}x{w} (HxW); this model needs H and W divisible '
+                         f'by {m} ({why}): e.g. {fit}, or resize / pad the data '
+                         '(dataset pipeline)')
+
     def encode_translate(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """(B, T, C, H, W) -> translated latents (B, T, hid_S, h, w) and skips (B, T, hid_S, H', W')."""
         b, t = inputs.shape[:2]
@@ -135,6 +177,7 @@ class SimVPFramePredictor(SimVPBase):
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor'):
+        self.check_input_size(inputs)
         hid, skip = self.encode_translate(inputs)
         pred = self.decode(hid, skip)
         if mode == 'tensor':
@@ -278,6 +321,7 @@ class SimVPMaskPredictor(SimVPBase):
     def logits(self, inputs: torch.Tensor,
                context: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Class logits (B, T', K, H, W) of the future from the input frames."""
+        self.check_input_size(inputs)
         hid, skip = self.encode_translate(inputs)
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
         logits = self.class_scores(self.decode(hid, skip, steps))  # (B, To, K, H, W)
