@@ -1,5 +1,7 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``
-(or ``python -m futureseg.cli.test ...``, as the recipe runner launches it)."""
+(or ``python -m futureseg.cli.test ...``, as the recipe runner launches it). A model without
+trained parameters (a baseline: copy frame 11, the extrapolation, ``learn=False`` dynamics)
+is tested without a checkpoint: ``python tools/test.py CONFIG``."""
 import argparse
 import os.path as osp
 import sys
@@ -16,7 +18,8 @@ from futureseg.utils.cli import (add_common_args, display_problem, enable_tta, f
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a futureseg model')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', nargs='?', default=None,
+                        help='checkpoint file (none for a model without trained parameters)')
     parser.add_argument('--work-dir', help='the dir to save logs and evaluation results')
     parser.add_argument(
         '--out', help='FILE.pt: the competition submission (uint8 tensor N x H x W of frame 22, '
@@ -75,9 +78,10 @@ def main(argv=None):
                  'Use --show-dir DIR to save the pictures instead.')
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
-    cfg.load_from = args.checkpoint
+    if args.checkpoint is not None:
+        if not osp.isfile(args.checkpoint):
+            raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+        cfg.load_from = args.checkpoint
     if args.show_dir or args.show:
         trigger_visualization_hook(cfg, args.show_dir, args.show, args.wait_time)
     if args.tta:
@@ -86,6 +90,10 @@ def main(argv=None):
         add_output(cfg, args.out)
     init_cpu_distributed(args.launcher, cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    trained = sum(p.numel() for p in runner.model.parameters())
+    if args.checkpoint is None and trained:
+        sys.exit(f'{args.config}: the model has {trained} trained parameters: give its '
+                 'checkpoint (python tools/test.py CONFIG CHECKPOINT)')
     metrics = runner.test()
     if args.metrics_out and runner.rank == 0:
         write_json_atomic(args.metrics_out,

@@ -7,11 +7,13 @@ from .loading import build_model
 from .segment import segment_frames, segment_last_predicted_frames, segment_tensors
 from .segmentors import FrameSegmenter
 from .simvp import *  # noqa: F401,F403
+from .dynamics import ObjectDynamicsPredictor
+from .future_outputs import FutureMaskOutputs
 from .tta import FutureSegTTAModel
 
 __all__ = ['AttributeASPPHead', 'AttributeFCNHead', 'AttributeFullResolutionASPPHead',
            'FullResolutionASPPHead', 'FullResolutionBranch', 'attribute_argmax', 'attribute_cross_entropy',
-           'attribute_log_probs', 'FrameSegmenter',
+           'attribute_log_probs', 'FrameSegmenter', 'FutureMaskOutputs', 'ObjectDynamicsPredictor',
            'VideoDataPreprocessor', 'stack_field', 'SoftJaccardLoss', 'WeightedCrossEntropyLoss',
            'soft_jaccard', 'FutureSegTTAModel', 'build_model', 'segment_frames',
            'segment_last_predicted_frames', 'segment_tensors']

@@ -1,6 +1,7 @@
 """What every layer may use: the video data sample and its keys, class metadata, palette and
 mask questions. Imports nothing of futureseg above it."""
 from .masks import present_classes
+from .objects import object_centroids, occupancy_scores, paint_objects, pixel_grid
 from .metainfo import (BACKGROUND, CLASS_NAMES, COLOR_RGB, COLORS, IGNORE_INDEX, MATERIALS,
                        METAINFO, NUM_CLASSES, PALETTE, SHAPES, attributes, class_id)
 from .palette import colorize, overlay, save_mask_png
@@ -9,4 +10,4 @@ from .video_data_sample import FRAME_KEYS, MASK_KEYS, VideoDataSample
 __all__ = ['BACKGROUND', 'CLASS_NAMES', 'COLOR_RGB', 'COLORS', 'IGNORE_INDEX', 'MATERIALS',
            'METAINFO', 'NUM_CLASSES', 'PALETTE', 'SHAPES', 'attributes', 'class_id',
            'present_classes', 'colorize', 'overlay', 'save_mask_png', 'FRAME_KEYS', 'MASK_KEYS',
-           'VideoDataSample']
+           'VideoDataSample', 'object_centroids', 'occupancy_scores', 'paint_objects', 'pixel_grid']

@@ -11,9 +11,10 @@ from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from futureseg.structures.metainfo import COLORS, MATERIALS, NUM_CLASSES, SHAPES
+from futureseg.structures.objects import (object_centroids, occupancy_scores, paint_objects,  # noqa: F401
+                                         pixel_grid)
 from futureseg.registry import MODELS
 
 NUM_GROUPS = len(SHAPES) * len(MATERIALS)  # the (shape, material) pairs: their friction differs
@@ -25,12 +26,6 @@ def class_groups(num_classes: int = NUM_CLASSES) -> torch.Tensor:
     ids = torch.arange(num_classes)
     # class id = 1 + (shape * 2 + material) * 8 + colour
     return ((ids - 1).clamp(min=0) // len(COLORS)) % NUM_GROUPS
-
-
-def pixel_grid(h: int, w: int, device=None) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Row and column coordinates (H, W) of every pixel, float32."""
-    return torch.meshgrid(torch.arange(h, dtype=torch.float32, device=device),
-                          torch.arange(w, dtype=torch.float32, device=device), indexing='ij')
 
 
 def travelled(horizons: torch.Tensor, damping: torch.Tensor, last: int) -> torch.Tensor:
@@ -73,21 +68,18 @@ def object_tracks(masks: torch.Tensor, window: int = 3, num_classes: int = NUM_C
         (background never), and ``velocity`` (B, K, 2) in pixels per frame (dy, dx); 0 for
         an object seen in one frame only.
     """
-    b, t, h, w = masks.shape
-    frames = masks[:, max(t - window - 1, 0):]
-    n = frames.shape[1]
-    ids = frames.long().flatten(2)                                   # (B, n, HW)
-    valid = (ids >= 0) & (ids < num_classes)
-    ids = torch.where(valid, ids, 0)
-    ys, xs = pixel_grid(h, w, masks.device)
-    weight = valid.float()
-    count = torch.zeros(b, n, num_classes, device=masks.device).scatter_add_(2, ids, weight)
-    sum_y = torch.zeros_like(count).scatter_add_(2, ids, weight * ys.flatten())
-    sum_x = torch.zeros_like(count).scatter_add_(2, ids, weight * xs.flatten())
+    frames = masks[:, max(masks.shape[1] - window - 1, 0):]
+    return track_velocity(*object_centroids(frames, num_classes), min_pixels)
+
+
+def track_velocity(count: torch.Tensor, cy: torch.Tensor, cx: torch.Tensor,
+                   min_pixels: int = 1) -> Tuple[torch.Tensor, torch.Tensor]:
+    """``object_tracks`` from the centroids (``object_centroids``, each (B, n, K)) of the
+    frames the velocity is fitted over, newest last."""
+    n = count.shape[1]
     seen = count >= min_pixels
-    cy, cx = sum_y / count.clamp(min=1), sum_x / count.clamp(min=1)
     # least-squares slope of the centroid against time, over the frames where it is seen
-    tt = torch.arange(n, dtype=torch.float32, device=masks.device).view(1, n, 1)
+    tt = torch.arange(n, dtype=torch.float32, device=count.device).view(1, n, 1)
     m = seen.float()
     k = m.sum(1, keepdim=True).clamp(min=1)
     t_mean = (m * tt).sum(1, keepdim=True) / k
@@ -122,7 +114,6 @@ def extrapolate_occupancy(masks: torch.Tensor, horizons: Sequence[int], window: 
         Tensor: (B, len(horizons), K, H, W) occupancy in [0, 1] (bilinear, so sub-pixel
         moves keep their mass); channel 0, the background, is what no object covers.
     """
-    b, _, h, w = masks.shape
     dev = masks.device
     present, velocity = object_tracks(masks, window, num_classes)
     damping = torch.as_tensor(damping, dtype=torch.float32, device=dev).flatten()
@@ -131,23 +122,9 @@ def extrapolate_occupancy(masks: torch.Tensor, horizons: Sequence[int], window: 
                          f'{", ".join(GROUP_NAMES)}), got {damping.numel()}')
     hz = torch.as_tensor(list(horizons), device=dev)
     dist = travelled(hz, damping.expand(NUM_GROUPS), last)          # (T, G)
-    occ = masks.new_zeros((b, len(hz), num_classes, h, w), dtype=torch.float32)
     bi, ki = present.nonzero(as_tuple=True)
-    if len(bi):
-        shift = velocity[bi, ki][:, None] * dist[:, class_groups(num_classes).to(dev)[ki]].T[..., None]
-        src = (masks[bi, -1] == ki.view(-1, 1, 1).to(masks.dtype)).float()  # (P, H, W)
-        p, nt = len(bi), len(hz)
-        # sample the newest mask at (y - dy, x - dx): a translation per object and horizon
-        gy, gx = pixel_grid(h, w, dev)
-        sy = gy - shift[..., 0, None, None]
-        sx = gx - shift[..., 1, None, None]                         # (P, T, H, W)
-        grid = torch.stack([2 * sx / max(w - 1, 1) - 1, 2 * sy / max(h - 1, 1) - 1], -1)
-        moved = F.grid_sample(src[:, None].expand(p, nt, h, w).reshape(p * nt, 1, h, w),
-                              grid.reshape(p * nt, h, w, 2), mode='bilinear',
-                              padding_mode='zeros', align_corners=True).view(p, nt, h, w)
-        occ[bi, :, ki] = moved
-    occ[:, :, 0] = (1 - occ[:, :, 1:].sum(2)).clamp(min=0)
-    return occ
+    shift = velocity[bi, ki][:, None] * dist[:, class_groups(num_classes).to(dev)[ki]].T[..., None]
+    return paint_objects(masks[:, -1], bi, ki, shift, num_classes=num_classes)
 
 
 def extrapolate_masks(masks: torch.Tensor, horizons: Sequence[int], window: int = 3,
@@ -157,13 +134,7 @@ def extrapolate_masks(masks: torch.Tensor, horizons: Sequence[int], window: int 
     object covering at least half of it, the lowest in the image (nearest the camera) where
     two do; else background. Arguments as ``extrapolate_occupancy``'s."""
     occ = extrapolate_occupancy(masks, horizons, window, damping, num_classes, last)
-    h = occ.shape[-2]
-    rows = torch.arange(h, dtype=torch.float32, device=occ.device).view(1, 1, 1, h, 1)
-    mass = occ[:, :, 1:].sum((-2, -1)).clamp(min=1e-6)
-    depth = (occ[:, :, 1:] * rows).sum((-2, -1)) / mass               # (B, T, K-1) centroid row
-    score = torch.where(occ[:, :, 1:] >= 0.5, 1 + depth[..., None, None], torch.zeros(()))
-    best, arg = score.max(2)
-    return torch.where(best > 0, arg + 1, torch.zeros_like(arg))
+    return occupancy_scores(occ).argmax(2)
 
 
 @MODELS.register_module()

@@ -1,0 +1,49 @@
+# Learned object dynamics (futureseg.ObjectDynamicsPredictor): each object of the segmenter's
+# mask of frame 11 moved to where a small network, started from the motion prior's
+# extrapolation, says it is at frame 22; its mask of frame 11 painted there. Trained on the
+# tracks in the true masks of train (corrupted like the segmenter's) and in the segmenter's
+# masks of the unlabelled videos (pseudo-labels, the winner's semi-supervision), every video
+# from 11 starting frames (time_shifts); tested on the segmenter's masks of val.
+# Its control, the same model with learn=False: configs/dynamics/motion_extrapolation_small_cpu.py.
+_base_ = [
+    '../_base_/datasets/synthetic_mask_space.py',
+    '../_base_/default_runtime.py',
+    '../_base_/models/motion_prior.py',
+]
+data_root = 'data/synth'
+pseudo_root = data_root + '/seg_masks/unlabeled'
+model = dict(
+    type='ObjectDynamicsPredictor',
+    prior={{_base_.motion_prior}},
+    learn=True,
+    hidden=64,
+    dropout=0.1,
+    interaction=True,
+    time_shifts=4,
+)
+# masks only: the loaders still read the frames (the data sample carries them), the model
+# reads none
+_ctx = {{_base_.context_train_pipeline}}
+_train_pipeline = [t for t in _ctx if t['type'] != 'RandomVideoFlip']  # the camera is not mirror-symmetric
+_pseudo_pipeline = [dict(type='LoadVideo', load_context_masks=True), dict(type='PackVideoInputs')]
+train_dataloader = dict(
+    batch_size=16, num_workers=0, persistent_workers=False,
+    dataset=dict(
+        _delete_=True,
+        type='SeededConcatDataset',
+        datasets=[
+            dict(type='FutureSegVideoDataset', data_root=data_root, split='train',
+                 mode='future_masks', pipeline=_train_pipeline),
+            dict(type='FutureSegVideoDataset', data_root=data_root, split='unlabeled',
+                 mode='future_masks', mask_root=pseudo_root, pipeline=_pseudo_pipeline),
+        ]))
+val_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False)
+test_dataloader = val_dataloader
+max_epochs = 20
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-2))
+param_scheduler = [dict(type='OneCycleLR', eta_max=2e-3, by_epoch=True, begin=0, end=max_epochs,
+                        convert_to_iter_based=True)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(checkpoint=dict(interval=5, save_best='future/jaccard', rule='greater'))

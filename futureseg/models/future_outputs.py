@@ -1,0 +1,92 @@
+"""What every future-mask model does with its scores: read the context masks, turn scores
+into masks, post-process the last frame with the known objects (the one post-processor loop)."""
+from typing import Optional, Sequence, Set
+
+import torch
+
+from futureseg.registry import POSTPROCESSORS
+from futureseg.structures import present_classes
+from .data_preprocessor import stack_field
+
+KNOWN_SOURCES = ('input_masks', 'context_masks')
+
+
+class FutureMaskOutputs:
+    """Mixin of the models that predict future class masks (SimVP routes, learned dynamics).
+
+    ``init_postprocessing`` takes the two settings below; ``finish`` turns scores into what
+    MMEngine's ``mode`` asks for.
+
+    Args:
+        postprocessors (Sequence[dict]): POSTPROCESSORS applied in order to the predicted mask
+            of the last frame at test time (e.g. ``dict(type='NewObjectSuppression')``). The
+            sample keeps every stage in ``pred_stages`` and the final one in ``pred_masks``.
+        known_objects (dict, optional): Where the post-processors' known objects (the classes
+            of frames 1-11) come from: ``dict(source='context_masks', min_pixels=1)``, the
+            masks of the input frames the sample carries (at test time the segmenter's; what
+            a method can see), or ``dict(source='input_masks')`` (the true masks of frames
+            1-11, for reference). Required with post-processors.
+    """
+
+    def init_postprocessing(self, postprocessors: Sequence[dict] = (),
+                            known_objects: Optional[dict] = None) -> None:
+        """Build the post-processors and check where the known objects come from."""
+        self.postprocessors = [(cfg['type'], POSTPROCESSORS.build(cfg)) for cfg in postprocessors]
+        self.known_objects = dict(known_objects) if known_objects else None
+        source = self.known_objects.get('source') if self.known_objects else None
+        if source == 'segmenter':
+            raise ValueError("known_objects.source='segmenter' is gone: the segmenter's masks of "
+                             "frames 1-11 are precomputed (tools/pseudo_label.py --out "
+                             "DATA/seg_masks/SPLIT) and read as context masks: use "
+                             "known_objects=dict(source='context_masks') with the dataset's "
+                             "context_mask_root and LoadVideo(load_context_masks=True)")
+        if self.known_objects and source not in KNOWN_SOURCES:
+            raise ValueError(f'known_objects.source must be one of {KNOWN_SOURCES}, got {source!r}')
+        if self.postprocessors and not self.known_objects:
+            raise ValueError('post-processors need known_objects=dict(source=...)')
+
+    def known_classes(self, sample) -> Set[int]:
+        """Known object classes of one video: those of its input frames' masks."""
+        source = self.known_objects['source']
+        if source not in sample:
+            loader = 'load_input_masks' if source == 'input_masks' else 'load_context_masks'
+            raise ValueError(f"known_objects source {source!r} needs LoadVideo({loader}=True) "
+                             'in the test pipeline')
+        return present_classes(sample.get(source), self.known_objects.get('min_pixels', 1))
+
+    def postprocess(self, sample, pred: torch.Tensor) -> torch.Tensor:
+        """Apply the post-processors to the last predicted frame of one sample."""
+        known = self.known_classes(sample)
+        mask = pred[-1].cpu().numpy()
+        stages = {'raw': pred[-1]}
+        for name, post in self.postprocessors:
+            mask = post(mask, known)
+            stages[name] = torch.from_numpy(mask).to(pred.device)
+        final = pred.clone()
+        final[-1] = stages[name]
+        sample.pred_stages = stages
+        return final
+
+    def context(self, inputs: torch.Tensor, data_samples: Optional[list]) -> torch.Tensor:
+        """The input frames' masks (B, T_in, H, W) the model reads (``context_masks``)."""
+        if not data_samples or 'context_masks' not in data_samples[0]:
+            raise ValueError(f'{type(self).__name__} reads context_masks (the masks of the input '
+                             'frames): use LoadVideo(load_context_masks=True) in the pipeline')
+        return stack_field(data_samples, 'context_masks')
+
+    def predict_samples(self, scores: torch.Tensor, data_samples: list) -> list:
+        """Samples with ``pred_masks`` (the arg-max of ``scores`` (B, T, K, H, W),
+        post-processed where configured)."""
+        pred = scores.argmax(2)
+        for s, p in zip(data_samples, pred):
+            s.pred_masks = self.postprocess(s, p) if self.postprocessors else p
+        return data_samples
+
+    def finish(self, scores: torch.Tensor, data_samples: Optional[list], mode: str):
+        """Scores -> 'tensor' (the scores) or 'predict' (the samples); models compute their
+        own 'loss'."""
+        if mode == 'tensor':
+            return scores
+        if mode == 'predict':
+            return self.predict_samples(scores, data_samples)
+        raise ValueError(f'unknown mode {mode!r}')
