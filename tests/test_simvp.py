@@ -1,5 +1,8 @@
 """SimVP: faithful sizes, training, loading pre-trained weights, the train tool end to end."""
+import os
 import os.path as osp
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -153,21 +156,48 @@ def test_channels_last_gives_the_same_predictions(tiny_dataset):
 
 
 def test_amp_flag_switches_the_optimizer_wrapper(tiny_dataset, tmp_path):
-    """--amp: MMEngine's AmpOptimWrapper on GPUs, bf16 CPUAmpOptimWrapper without one; a
-    tiny training with --amp runs on this machine."""
+    """--amp: MMEngine's AmpOptimWrapper on GPUs; on a CPU bf16 (CPUAmpOptimWrapper) only
+    where it runs natively, fp32 otherwise, and --cpu-amp decides either way; a tiny training
+    with --amp runs on this machine and says which it used."""
     from futureseg.cli import train as train_tool
+    from futureseg.utils.cli import cpu_amp_decision
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'simvp_seg.py'))
-    train_tool.enable_amp(cfg)
     if torch.cuda.is_available():
+        train_tool.enable_amp(cfg)
         assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.loss_scale == 'dynamic'
         return
-    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    for mode, wrapper in (('bf16', 'CPUAmpOptimWrapper'), ('fp32', 'OptimWrapper')):
+        forced = Config.fromfile(osp.join(ROOT, 'configs', 'simvp_seg.py'))
+        assert train_tool.enable_amp(forced, cpu_amp=mode) == (mode == 'bf16')
+        assert forced.optim_wrapper.type == wrapper
+    with pytest.raises(ValueError, match='must be one of auto, bf16, fp32'):
+        train_tool.enable_amp(cfg, cpu_amp='fp16')
+    native, _ = cpu_amp_decision('auto')
+    assert train_tool.enable_amp(cfg, cpu_amp='auto') == native
     work = str(tmp_path / 'amp')
     proc = run_tool('tools/train.py', 'tests/fixtures/simvp_seg_tiny.py', '--work-dir', work, '--amp',
                     '--cfg-options', f'train_dataloader.dataset.data_root={tiny_dataset}',
                     f'val_dataloader.dataset.data_root={tiny_dataset}', 'train_cfg.max_epochs=1')
-    assert 'bfloat16 autocast' in proc.stdout + proc.stderr
+    said = 'bfloat16 autocast' if native else 'training in fp32'
+    assert said in proc.stdout + proc.stderr
     assert osp.isfile(osp.join(work, 'epoch_1.pth'))
+
+
+def test_cpu_bf16_detection_follows_the_kernel_caps():
+    """bf16 is native only with AVX512-BF16 / AMX, ATen at AVX512 and oneDNN uncapped: the
+    slow-bf16 CPU class is emulated with ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2."""
+    code = ('from futureseg.utils.machine import cpu_bf16_native; n, why = cpu_bf16_native(); '
+            'print(n); print(why)')
+    env = dict(os.environ, ATEN_CPU_CAPABILITY='avx2', ONEDNN_MAX_CPU_ISA='AVX2')
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[0] == 'False', out
+    env = dict(os.environ, ONEDNN_MAX_CPU_ISA='AVX2')
+    env.pop('ATEN_CPU_CAPABILITY', None)
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[0] == 'False'
+    assert 'ONEDNN_MAX_CPU_ISA=AVX2' in out[1] or 'neither' in out[1]
 
 def test_initialisation_follows_openstl():
     """OpenSTL's init per module: BasicConv2d trunc-normal 0.02 (encoder / decoder), GASubBlock

@@ -1,8 +1,11 @@
-# The quickstart recipe: the whole method on a laptop CPU in minutes (README's first command).
+# The quickstart recipe (README's first command): on a 2-core CPU in under 15 minutes,
 #   python tools/run_recipe.py configs/recipes/quickstart_cpu.py
-# Small synthetic videos (80 x 120), narrow models, few epochs; the stages and their order
-# are those of the full recipe (configs/recipes/full_gpu.py).
-_base_ = ['../_base_/postprocessing/nos.py', '../_base_/models/motion_prior.py']
+# small synthetic videos (80 x 120): the data, the frame segmenter and its masks (pseudo-labels
+# of the unlabelled videos), the copy-frame-11 baseline and the ceiling, the motion prior's
+# extrapolation (the control) and the learned object dynamics beside it, each with NOS and a gap
+# breakdown. The SimVP routes (the winner's RGB SimVP, mask-space gSTA) are rows of
+# configs/recipes/compare_cpu.py; the full recipe's stage order is configs/recipes/full_gpu.py's.
+_base_ = ['../_base_/postprocessing/nos.py']
 title = 'futureseg quickstart (CPU, 80x120 synthetic videos)'
 data_root = 'data/quickstart'
 work_dir = 'work_dirs/quickstart'
@@ -19,36 +22,29 @@ stages = [
     dict(type='TrainModel', name='segmenter',
          config='configs/deeplabv3/deeplabv3_r18_attr_fullres_small_cpu.py', amp=True,
          cfg_options={'val_dataloader.dataset.frames': [10, 21]}),
-    # its masks of the val videos: what the mask-space model reads at test time (it trains on
-    # the true masks of train, corrupted like the segmenter's); the full recipe also
-    # pseudo-labels the unlabelled videos here (stage 3)
-    dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val']),
-    # table rows: copy-frame-11 baseline, segment-true-frame-22 ceiling, and the objects of
-    # frame 11 extrapolated along their tracks (what the models' motion prior starts from)
-    dict(type='Baselines', name='baselines', masks='seg_masks', motion={{_base_.motion_prior}}),
-    # stage 1: SimVP frame prediction, self-supervised on train + unlabeled
-    dict(type='TrainModel', name='pretrain', config='configs/simvp/simvp_incepu_pretrain_small_cpu.py',
-         amp=True),
-    # stage 4: future segmentation, here in mask space (the segmenter's masks of frames 1-11
-    # in, the masks of frames 12-22 out) from the motion prior, the best of its 3 epochs on val
-    dict(type='TrainModel', name='future_seg', config='configs/maskspace/maskspace_gsta_motion_small_cpu.py',
-         amp=True),
-    # stage 6: New Object Suppression (after filling holes), known objects from the
-    # segmenter's masks of frames 1-11
-    dict(type='TestModel', name='future_seg_nos', model='future_seg',
-         model_overrides=_post,
-         rows={'stages/raw': 'mask-space SimVP (gSTA) + motion prior',
-               'stages/FillHoles': 'mask-space SimVP (gSTA) + motion prior + fill holes',
-               'stages/NewObjectSuppression': 'mask-space SimVP (gSTA) + motion prior + fill holes + NOS'}),
-    # stage 4 the winner's way: RGB SimVP from the pre-trained frame predictor, re-headed to
-    # the class logits of frame 22 (attribute readout), with the motion prior from the
-    # segmenter's masks (without a prior the short run never leaves the all-background
-    # answer), then fill holes + NOS
-    dict(type='TrainModel', name='rgb_seg', config='configs/simvp_seg_motion_prior_small_cpu.py',
-         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}'}),
-    dict(type='TestModel', name='rgb_seg_nos', model='rgb_seg',
-         model_overrides=_post,
-         rows={'stages/raw': "winner's RGB SimVP (IncepU) + motion prior",
-               'stages/FillHoles': "winner's RGB SimVP (IncepU) + motion prior + fill holes",
-               'stages/NewObjectSuppression': "winner's RGB SimVP (IncepU) + motion prior + fill holes + NOS"}),
+    # its masks of the val videos (what the future models read at test time) and of the
+    # unlabelled ones (stage 3, pseudo-labels: the learned dynamics trains on them)
+    dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val', 'unlabeled']),
+    # table rows: copy-frame-11 baseline and the segment-true-frame-22 ceiling
+    dict(type='Baselines', name='baselines', masks='seg_masks'),
+    # the motion prior alone (no parameters: tools/test.py without a checkpoint), the learned
+    # dynamics' control: the objects of frame 11 moved on along their tracks, from the
+    # segmenter's masks (and, for reference, from the true ones)
+    dict(type='TestModel', name='extrapolate', config='configs/dynamics/motion_extrapolation_small_cpu.py',
+         model_overrides=_post, gap=True,
+         rows={'stages/raw': 'extrapolate objects (motion prior alone)',
+               'stages/NewObjectSuppression': 'extrapolate objects (motion prior alone) + fill holes + NOS'}),
+    dict(type='TestModel', name='extrapolate_true', config='configs/dynamics/motion_extrapolation_small_cpu.py',
+         cfg_options={'test_dataloader.dataset.context_mask_root': None}, gap=True,
+         rows={'future/jaccard': 'extrapolate objects (true masks of frames 1-11)'}),
+    # learned object dynamics: where each object goes, from the tracks of train (true masks,
+    # corrupted like the segmenter's) and of the pseudo-labelled unlabelled videos
+    dict(type='TrainModel', name='dynamics', config='configs/dynamics/object_dynamics_small_cpu.py',
+         cfg_options={'train_dataloader.dataset.datasets.1.mask_root': '{seg_masks.unlabeled}'}),
+    dict(type='TestModel', name='dynamics_nos', model='dynamics', model_overrides=_post, gap=True,
+         rows={'stages/raw': 'learned object dynamics',
+               'stages/NewObjectSuppression': 'learned object dynamics + fill holes + NOS'}),
+    dict(type='TestModel', name='dynamics_true', model='dynamics', gap=True,
+         cfg_options={'test_dataloader.dataset.context_mask_root': None},
+         rows={'future/jaccard': 'learned object dynamics (true masks of frames 1-11)'}),
 ]

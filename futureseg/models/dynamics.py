@@ -164,6 +164,8 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
             it), so that every video teaches each object's path from 11 starting points.
             Default: 0.
         dropout (float): Dropout in the per-object network. Default: 0.0.
+        horizon_power (float): Each horizon h of the loss weighs ``(h / future_steps) **
+            horizon_power`` (0: all alike; frame 22, the one scored, is the last). Default: 0.0.
         min_visible (float): A future mask counts as a target where the object keeps at
             least this share of its frame-11 pixels (less: hidden or leaving). Default: 0.6.
         num_classes (int): Classes. Default: 49.
@@ -178,6 +180,7 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
                  interaction: bool = True, heads: int = 4, learn_scale: bool = True,
                  num_input_frames: int = 11, future_steps: int = 11, output: str = 'last',
                  huber_beta: float = 1.0, time_shifts: int = 0, dropout: float = 0.0,
+                 horizon_power: float = 0.0,
                  min_visible: float = 0.6, num_classes: int = NUM_CLASSES,
                  postprocessors: Sequence[dict] = (), known_objects: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -193,7 +196,7 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
         self.future_steps, self.num_classes = future_steps, num_classes
         self.num_input_frames = num_input_frames
         self.huber_beta, self.min_visible = huber_beta, min_visible
-        self.time_shifts = time_shifts
+        self.time_shifts, self.horizon_power = time_shifts, horizon_power
         self.init_postprocessing(postprocessors, known_objects)
         if learn:
             self.embed = nn.Sequential(
@@ -253,8 +256,9 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
             & ~future['border'].permute(0, 2, 1) & (count > 0)
         target = torch.stack([cy, cx], -1) - mo['centroid'][:, :, None]
         unit = mo['unit']
-        w = ok.float()
-        n = w.sum().clamp(min=1)
+        hz = torch.arange(1, s + 1, device=count.device, dtype=torch.float32) / self.future_steps
+        w = ok.float() * hz ** self.horizon_power
+        n = w.sum().clamp(min=1e-6)
         err = F.smooth_l1_loss(mo['shift'][:, :, :s] / unit, target / unit, beta=self.huber_beta,
                                reduction='none').sum(-1)
         losses = dict(loss_centroid=(err * w).sum() / n)

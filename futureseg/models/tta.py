@@ -12,6 +12,7 @@ import torch
 from mmengine.model import BaseTTAModel
 
 from futureseg.registry import MODELS
+from .future_outputs import FutureMaskOutputs
 
 
 def split_views(data):
@@ -40,9 +41,10 @@ class FutureSegTTAModel(BaseTTAModel):
     def __init__(self, module: Union[dict, torch.nn.Module],
                  data_preprocessor: Optional[Union[dict, torch.nn.Module]] = None):
         super().__init__(module, data_preprocessor)
-        if not hasattr(self.module, 'finish'):
-            raise TypeError(f'FutureSegTTAModel averages class logits of a future-mask predictor '
-                            f'(SimVPMaskPredictor and subclasses), got {type(self.module).__name__}')
+        if not isinstance(self.module, FutureMaskOutputs):
+            raise TypeError(f'FutureSegTTAModel averages class scores of a future-mask predictor '
+                            f'(FutureMaskOutputs: SimVPMaskPredictor and subclasses, '
+                            f'ObjectDynamicsPredictor), got {type(self.module).__name__}')
 
     def merge_preds(self, data_samples_list: List[list]) -> list:
         """Per video, the mean class probabilities (T, K, H, W) of its views (``seg_logits``
@@ -67,5 +69,4 @@ class FutureSegTTAModel(BaseTTAModel):
         for s in base['data_samples']:
             del s.seg_logits
         # log-probabilities: the predictor's arg-max (and post-processors) see the average
-        return self.module.finish(probs.clamp_min(1e-12).log(), base['inputs'],
-                                  base['data_samples'], 'predict')
+        return self.module.finish(probs.clamp_min(1e-12).log(), base['data_samples'], 'predict')

@@ -113,7 +113,9 @@ def main(argv=None):
     for precision in args.precisions:
         cfg = Config.fromfile(args.config)
         if precision == 'amp':
-            enable_amp(cfg, args.device)
+            # bf16 on any CPU (tools/train.py --amp alone would fall back to fp32 where bf16 is
+            # not native): this benchmark is how to see that it is slower there
+            enable_amp(cfg, args.device, cpu_amp='bf16')
         results = {}
         for name, factorised in LOSSES.items():
             model = build_model(cfg, factorised, args.device)

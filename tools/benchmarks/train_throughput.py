@@ -245,7 +245,8 @@ def run_framework(predictor, translator, args, batch, precision, device, channel
         compile=bool(compile_model),
         launcher='none'))
     if precision == 'amp':
-        enable_amp(cfg, device)  # what tools/train.py --amp does
+        # tools/train.py --amp --cpu-amp bf16: bf16 whatever the CPU, as the plain loop runs it
+        enable_amp(cfg, device, cpu_amp='bf16')
     try:
         runner = Runner.from_cfg(cfg)
         runner.register_custom_hooks(custom_hooks)

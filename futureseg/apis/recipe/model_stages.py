@@ -4,7 +4,9 @@ import os.path as osp
 
 import torch
 
+from futureseg.evaluation.gap import gap_summary
 from futureseg.registry import RECIPE_STAGES
+from futureseg.utils.cli import read_config
 from futureseg.utils.cli import cpu_amp_decision
 from futureseg.utils.machine import hardware_summary, machine_info
 from .base import RecipeError, RecipeStage, read_json
@@ -82,19 +84,24 @@ class TrainModel(RecipeStage):
 class TestModel(RecipeStage):
     """Evaluates a trained model with tools/test.py and puts its scores in the table.
 
-    Config keys: model (its TrainModel stage), config (default: the model's own; e.g. a
-    ``*_nos.py`` child to add post-processing), model_overrides (dict merged into the
+    Config keys: model (its TrainModel stage; none for a model without trained parameters, a
+    baseline: then ``config`` is required and no checkpoint is loaded), config (default: the
+    model's own; e.g. a ``*_nos.py`` child to add post-processing), model_overrides (dict merged into the
     config's ``model``, e.g. ``postprocessors=[...]``), cfg_options (dict, resolved), set_data_root
     (True), rows (dict metric key -> table row; default ``{'future/jaccard': name}``; keys
     of the ``stages/...`` post-processing table work too: ``stages/raw``,
     ``stages/NewObjectSuppression``), tta (False: test-time augmentation, ``tools/test.py
-    --tta``).
-    Outputs: metrics (JSON path; main), scores, model (stage), config and checkpoint tested."""
+    --tta``), gap (False: also the gap breakdown, ``GapBreakdown``; it goes under the table).
+    Outputs: metrics (JSON path; main), scores, model (stage), config and checkpoint tested,
+    gap (the breakdown's summary, with gap=True)."""
     depends_keys = ('model',)
     unhashed_keys = ('config',)  # counted by its contents (config_text)
 
     def _base_config(self, ctx) -> str:
         given = self.cfg.get('config')
+        if not given and not self.cfg.get('model'):
+            raise RecipeError(f'stage {self.name!r}: give model (a TrainModel stage) or config '
+                              '(a model without trained parameters)')
         return find_config(ctx.resolve(given), self.name) if given else \
             ctx.outputs(self.cfg['model'])['config']
 
@@ -103,6 +110,10 @@ class TestModel(RecipeStage):
         if self.cfg.get('set_data_root', True):  # the derived config moves as its base does
             options.update(data_root_options(config, ctx.data_root, ('test_dataloader',)))
         options.update(ctx.resolve(self.cfg.get('cfg_options', {})))
+        if self.cfg.get('gap'):
+            evaluators = read_config(config).get('test_evaluator', [])
+            evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
+            options['test_evaluator'] = [dict(e) for e in evaluators] + [dict(type='GapBreakdown')]
         return options
 
     def config_text(self, ctx) -> str:
@@ -111,7 +122,7 @@ class TestModel(RecipeStage):
                                     ctx.resolve(self.cfg.get('model_overrides')))
 
     def run(self, ctx) -> dict:
-        model = ctx.outputs(self.cfg['model'])
+        model = ctx.outputs(self.cfg['model']) if self.cfg.get('model') else {}
         config = base = self._base_config(ctx)
         if self.cfg.get('model_overrides'):
             # in a sub-folder: tools/test.py dumps the config it ran (with --tta: the
@@ -121,7 +132,9 @@ class TestModel(RecipeStage):
                 ctx.resolve(self.cfg['model_overrides']), self.name)
         wd = ctx.stage_dir(self.name)
         metrics_path = osp.join(wd, 'metrics.json')
-        args = [config, model['checkpoint'], '--work-dir', wd, '--metrics-out', metrics_path]
+        checkpoint = model.get('checkpoint')
+        args = [config] + ([checkpoint] if checkpoint else []) + \
+            ['--work-dir', wd, '--metrics-out', metrics_path]
         args += (['--tta'] if self.cfg.get('tta') else []) + cfg_options_args(self._options(ctx, base))
         ctx.launch(self.name, 'futureseg.cli.test', args, 'test.log')
         metrics = read_json(metrics_path)
@@ -136,11 +149,14 @@ class TestModel(RecipeStage):
                 if name in metrics:
                     row[extra] = metrics[name]
             row['params'] = model.get('params')
-            row['train_s'] = ctx.state.get(self.cfg['model'], {}).get('seconds')
+            row['train_s'] = ctx.state.get(self.cfg['model'], {}).get('seconds') if model else None
             scores[label] = row
-        return dict(main='metrics', metrics=metrics_path, scores=scores, files=[metrics_path],
-                    model=self.cfg['model'], config=config, checkpoint=model['checkpoint'],
-                    tta=bool(self.cfg.get('tta')))
+        out = dict(main='metrics', metrics=metrics_path, scores=scores, files=[metrics_path],
+                   model=self.cfg.get('model'), config=config, checkpoint=checkpoint,
+                   tta=bool(self.cfg.get('tta')))
+        if self.cfg.get('gap'):
+            out['gap'] = gap_summary(metrics)
+        return out
 
 
 @RECIPE_STAGES.register_module()

@@ -5,6 +5,8 @@ from typing import Dict, Sequence
 
 import numpy as np
 
+from futureseg.evaluation.gap import format_gap_table
+
 # the rows the gap is measured between: what a method must beat and what it can reach
 BASELINE_ROWS = dict(baseline='copy frame 11 (segmenter mask)',
                      ceiling='segment true frame 22 (ceiling)')
@@ -23,8 +25,26 @@ def results(stage_names: Sequence[str], state: Dict[str, dict]) -> dict:
             rows.append(dict(row=label, stage=name, **row))
     frames = {name: state[name]['outputs']['frame_scores'] for name in stage_names
               if 'frame_scores' in state.get(name, {}).get('outputs', {})}
+    gaps = {name: state[name]['outputs']['gap'] for name in stage_names
+            if 'gap' in state.get(name, {}).get('outputs', {})}
     return dict(rows=rows, seconds={n: state.get(n, {}).get('seconds') for n in stage_names},
-                frame_scores=frames)
+                frame_scores=frames, gaps=gaps)
+
+
+def gap_text(res: dict) -> str:
+    """The gap breakdown of each stage that computed one (``TestModel(gap=True)``)."""
+    parts = []
+    for stage, summary in res.get('gaps', {}).items():
+        parts.append(f'Gap breakdown of frame 22, stage `{stage}` (true masks of frames 1-11 and '
+                     f'22; `holds`: the Jaccard gained if that group were predicted perfectly):\n\n'
+                     f'{format_gap_table(summary)}')
+    return '\n\n'.join(parts)
+
+
+def seconds_text(res: dict) -> str:
+    """One line with every stage's time."""
+    secs = [f'{k} {v:.0f} s' for k, v in res.get('seconds', {}).items() if v is not None]
+    return f'Stage times: {", ".join(secs)}.' if secs else ''
 
 
 def frame_scores_text(res: dict) -> str:

@@ -123,9 +123,9 @@ class RecipeRunner:
             rerun.add(stage.name)
             self._log(f'{stage.name}: done in {time.time() - t0:.0f} s')
         table = self.table()
-        frames = report.frame_scores_text(self.results())
-        if frames:
-            table = f'{table}\n\n{frames}'
+        res = self.results()
+        extra = [report.frame_scores_text(res), report.gap_text(res), report.seconds_text(res)]
+        table = '\n\n'.join([table] + [e for e in extra if e])
         write_text_atomic(osp.join(self.work_dir, 'results.md'), f'# {self.title}\n\n{table}\n')
         write_json_atomic(osp.join(self.work_dir, 'results.json'), self.results())
         print(f'\n{self.title}: Jaccard on {self.results_split()} (data: {self.data_root})\n{table}',

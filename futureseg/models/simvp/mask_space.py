@@ -223,4 +223,4 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             logits = self.rollout(masks)
             if self.output == 'last':
                 logits = logits[:, -1:]
-        return self.finish(logits, inputs, data_samples, mode)
+        return self.finish(logits, data_samples, mode)

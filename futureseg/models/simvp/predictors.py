@@ -1,6 +1,6 @@
 """SimVP models: the frame predictor (pre-training) and the future-mask predictor."""
 import copy
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -9,9 +9,10 @@ from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from futureseg.structures import IGNORE_INDEX, NUM_CLASSES, present_classes
-from futureseg.registry import MODELS, POSTPROCESSORS
+from futureseg.structures import IGNORE_INDEX, NUM_CLASSES
+from futureseg.registry import MODELS
 from ..data_preprocessor import stack_field
+from ..future_outputs import FutureMaskOutputs
 from ..attribute_heads import NUM_ATTRIBUTE_CHANNELS, attribute_log_probs
 from .copy_prior import CopyPrior
 
@@ -208,7 +209,7 @@ def differential_divergence(pred: torch.Tensor, target: torch.Tensor, tau: float
 
 
 @MODELS.register_module()
-class SimVPMaskPredictor(SimVPBase):
+class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
     """Frames 1-11 -> class logits of future frames (stage 4, future segmentation).
 
     Args:
@@ -280,43 +281,8 @@ class SimVPMaskPredictor(SimVPBase):
         if not losses:
             raise ValueError('losses is empty: give at least one loss')
         self.losses = nn.ModuleList(MODELS.build(cfg) for cfg in losses)
-        self.postprocessors = [(cfg['type'], POSTPROCESSORS.build(cfg)) for cfg in postprocessors]
-        self.known_objects = dict(known_objects) if known_objects else None
-        sources = ('input_masks', 'context_masks')
-        if self.known_objects and self.known_objects.get('source') == 'segmenter':
-            raise ValueError("known_objects.source='segmenter' is gone: the segmenter's masks of "
-                             "frames 1-11 are precomputed (tools/pseudo_label.py --out "
-                             "DATA/seg_masks/SPLIT) and read as context masks: use "
-                             "known_objects=dict(source='context_masks') with the dataset's "
-                             "context_mask_root and LoadVideo(load_context_masks=True)")
-        if self.known_objects and self.known_objects.get('source') not in sources:
-            raise ValueError(f"known_objects.source must be one of {sources}, got "
-                             f"{self.known_objects.get('source')!r}")
-        if self.postprocessors and not self.known_objects:
-            raise ValueError('post-processors need known_objects=dict(source=...)')
+        self.init_postprocessing(postprocessors, known_objects)
         self.copy_prior = build_prior(copy_prior, self.num_input_frames, num_classes)
-
-    def known_classes(self, sample) -> Set[int]:
-        """Known object classes of one video: those of its input frames' masks."""
-        source = self.known_objects['source']
-        if source not in sample:
-            loader = 'load_input_masks' if source == 'input_masks' else 'load_context_masks'
-            raise ValueError(f"known_objects source {source!r} needs LoadVideo({loader}=True) "
-                             'in the test pipeline')
-        return present_classes(sample.get(source), self.known_objects.get('min_pixels', 1))
-
-    def postprocess(self, sample, pred: torch.Tensor) -> torch.Tensor:
-        """Apply the post-processors to the last predicted frame of one sample."""
-        known = self.known_classes(sample)
-        mask = pred[-1].cpu().numpy()
-        stages = {'raw': pred[-1]}
-        for name, post in self.postprocessors:
-            mask = post(mask, known)
-            stages[name] = torch.from_numpy(mask).to(pred.device)
-        final = pred.clone()
-        final[-1] = stages[name]
-        sample.pred_stages = stages
-        return final
 
     def logits(self, inputs: torch.Tensor,
                context: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -340,13 +306,6 @@ class SimVPMaskPredictor(SimVPBase):
             return attribute_log_probs(out.flatten(0, 1)).unflatten(0, out.shape[:2])
         return out
 
-    def context(self, inputs: torch.Tensor, data_samples: Optional[list]) -> torch.Tensor:
-        """The input frames' masks (B, T_in, H, W) a copy prior or mask-space model reads."""
-        if not data_samples or 'context_masks' not in data_samples[0]:
-            raise ValueError(f'{type(self).__name__} reads context_masks (the masks of the input '
-                             'frames): use LoadVideo(load_context_masks=True) in the pipeline')
-        return stack_field(data_samples, 'context_masks')
-
     def loss_from_logits(self, logits: torch.Tensor, gt: torch.Tensor) -> Dict[str, torch.Tensor]:
         """The losses (by ``loss_name``) of logits (B, T', K, H, W) against masks (B, T, H, W)."""
         if gt.shape[1] != logits.shape[1]:
@@ -361,19 +320,11 @@ class SimVPMaskPredictor(SimVPBase):
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor'):
         context = self.context(inputs, data_samples) if self.copy_prior is not None else None
-        return self.finish(self.logits(inputs, context), inputs, data_samples, mode)
+        return self.finish(self.logits(inputs, context), data_samples, mode)
 
-    def finish(self, logits: torch.Tensor, inputs: torch.Tensor, data_samples: Optional[list],
-               mode: str):
+    def finish(self, logits: torch.Tensor, data_samples: Optional[list], mode: str):
         """Logits -> what ``mode`` asks for: the logits, the losses, or the samples with
         ``pred_masks`` (post-processed where configured)."""
-        if mode == 'tensor':
-            return logits
         if mode == 'loss':
             return self.loss_from_logits(logits, stack_field(data_samples, 'gt_masks'))
-        if mode == 'predict':
-            pred = logits.argmax(2)
-            for s, p in zip(data_samples, pred):
-                s.pred_masks = self.postprocess(s, p) if self.postprocessors else p
-            return data_samples
-        raise ValueError(f'unknown mode {mode!r}')
+        return super().finish(logits, data_samples, mode)
