@@ -33,6 +33,9 @@ stages = [
                       'param_scheduler.0.end': 8, 'default_hooks.checkpoint.interval': 8}}),
     dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val', 'train']),
     dict(type='Baselines', name='baselines', masks='seg_masks', motion=dict(window=3, damping=0.8)),
+    # a model without trained parameters through tools/test.py (no checkpoint), with the gap
+    dict(type='TestModel', name='control', config='configs/dynamics/motion_extrapolation_small_cpu.py',
+         gap=True, rows={{'future/jaccard': 'motion prior alone'}}),
     dict(type='TrainModel', name='pretrain', config={pre!r}),
     dict(type='PredictThenSegment', name='pts', predictor='pretrain', segmenter='segmenter',
          row='predict, then segment'),
@@ -48,7 +51,7 @@ stages = [
 '''
 # the future-segmentation stage's own config file, a child of the fixture (edited by a test)
 MS_CHILD = "_base_ = [{base!r}]\ndefault_hooks = dict(logger=dict(interval={interval}))\n"
-FINISHED = ('data', 'segmenter', 'seg_masks', 'baselines', 'pretrain', 'pts')
+FINISHED = ('data', 'segmenter', 'seg_masks', 'baselines', 'control', 'pretrain', 'pts')
 
 
 def write_recipe(tmp, interval=1):
@@ -133,8 +136,15 @@ def test_killed_recipe_resumes_and_skips_finished_stages(tiny_run):
     # the table: baselines, ceiling and the model with and without NOS
     for row in ('copy frame 11 (segmenter mask)', 'segment true frame 22 (ceiling)',
                 'extrapolate objects (segmenter masks)', 'extrapolate objects (true masks)',
-                'predict, then segment', 'mask-space', 'mask-space + NOS'):
+                'motion prior alone', 'predict, then segment', 'mask-space', 'mask-space + NOS'):
         assert f'| {row} |' in text
+    # the parameter-free control ran without a checkpoint and put its gap breakdown under the
+    # table
+    assert after['control']['outputs']['checkpoint'] is None
+    gap = after['control']['outputs']['gap']
+    assert gap['prediction']['jaccard'] <= gap['causal bound']['jaccard']
+    assert 'Gap breakdown of frame 22, stage `control`' in (work / 'results.md').read_text()
+    assert '| moving objects |' in (work / 'results.md').read_text()
     # the segmenter's own score, from its masks of every val frame (2 videos x 22 frames)
     assert 'Segmenter on single frames (44 frames of val): Jaccard 0.' in text
     assert 'Segmenter on single frames' in (work / 'results.md').read_text()

@@ -100,11 +100,13 @@ def resolved_config_text(config: str, options: Optional[dict] = None,
     return json.dumps(cfg.to_dict(), sort_keys=True, default=_named)
 
 
-def write_derived_config(path: str, base: str, model_overrides: dict, stage: str) -> str:
-    """Write a config file that inherits ``base`` with ``model`` updated (e.g. NOS
-    post-processors), atomically; returns its path."""
+def write_derived_config(path: str, base: str, overrides: dict, stage: str) -> str:
+    """Write a config file that inherits ``base`` with top-level keys set as a child config
+    sets them (``model``: a dict merged in, e.g. NOS post-processors; ``test_evaluator``: a
+    list, replacing the base's), atomically; returns its path."""
+    body = ''.join(f'{key} = {value!r}\n' for key, value in overrides.items())
     write_text_atomic(path, f'# written by the recipe stage {stage!r}\n'
-                            f'_base_ = [{osp.abspath(base)!r}]\nmodel = {model_overrides!r}\n')
+                            f'_base_ = [{osp.abspath(base)!r}]\n{body}')
     return path
 
 

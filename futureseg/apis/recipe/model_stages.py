@@ -110,11 +110,19 @@ class TestModel(RecipeStage):
         if self.cfg.get('set_data_root', True):  # the derived config moves as its base does
             options.update(data_root_options(config, ctx.data_root, ('test_dataloader',)))
         options.update(ctx.resolve(self.cfg.get('cfg_options', {})))
-        if self.cfg.get('gap'):
-            evaluators = read_config(config).get('test_evaluator', [])
-            evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
-            options['test_evaluator'] = [dict(e) for e in evaluators] + [dict(type='GapBreakdown')]
         return options
+
+    def _overrides(self, ctx, base: str) -> dict:
+        """Top-level keys of the derived test config: ``model`` (model_overrides) and, with
+        gap=True, ``test_evaluator`` with the ``GapBreakdown`` metric added."""
+        overrides = {}
+        if self.cfg.get('model_overrides'):
+            overrides['model'] = ctx.resolve(self.cfg['model_overrides'])
+        if self.cfg.get('gap'):
+            evaluators = read_config(base).get('test_evaluator', [])
+            evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
+            overrides['test_evaluator'] = [dict(e) for e in evaluators] + [dict(type='GapBreakdown')]
+        return overrides
 
     def config_text(self, ctx) -> str:
         base = self._base_config(ctx)
@@ -124,12 +132,13 @@ class TestModel(RecipeStage):
     def run(self, ctx) -> dict:
         model = ctx.outputs(self.cfg['model']) if self.cfg.get('model') else {}
         config = base = self._base_config(ctx)
-        if self.cfg.get('model_overrides'):
+        overrides = self._overrides(ctx, base)
+        if overrides:
             # in a sub-folder: tools/test.py dumps the config it ran (with --tta: the
             # TTA-wrapped model) into the stage dir under the same name; inference wants this one
             config = write_derived_config(
-                osp.join(ctx.stage_dir(self.name), 'config', 'test_config.py'), base,
-                ctx.resolve(self.cfg['model_overrides']), self.name)
+                osp.join(ctx.stage_dir(self.name), 'config', 'test_config.py'), base, overrides,
+                self.name)
         wd = ctx.stage_dir(self.name)
         metrics_path = osp.join(wd, 'metrics.json')
         checkpoint = model.get('checkpoint')
