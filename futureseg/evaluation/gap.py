@@ -188,7 +188,7 @@ def format_gap_table(summary: Dict[str, dict]) -> str:
         lines.append(f'| {k} | {summary[k]["jaccard"]:.4f} | | | |')
     for g in GROUPS:
         r = summary[g]
-        lines.append(f'| {g} objects | | {r["count"]} | {r["mean_iou"]:.4f} | +{r["holds"]:.4f} |')
+        lines.append(f'| {g} objects | | {int(r["count"])} | {r["mean_iou"]:.4f} | +{r["holds"]:.4f} |')
     if not summary.get('collisions_known', True):
         lines.append('\n(no scene.json: collided objects are counted as moving)')
     return '\n'.join(lines)
