@@ -2,7 +2,9 @@
 # 80 val / 60 unlabeled videos) and CPU-sized models; the quickstart's stages are reused
 # (same work_dir: what it already ran is skipped):
 #   python tools/run_recipe.py configs/recipes/compare_cpu.py
-# Rows beyond the quickstart's: its two routes with the copy prior in place of the motion
+# Rows beyond the quickstart's: the SimVP routes with the motion prior (the winner's RGB SimVP,
+# mask-space gSTA; in the quickstart until the learned dynamics replaced them there), the two
+# routes with the copy prior in place of the motion
 # prior, predict-then-segment, the winner's RGB SimVP without any prior (pre-trained, as the
 # winners trained it), mask-space gSTA autoregressive with scheduled sampling, the Jaccard-loss
 # fine-tune of the quickstart's mask-space model, and the hybrid (RGB + mask embeddings), each
@@ -12,6 +14,8 @@ title = 'futureseg recipes compared (CPU, 80x120 synthetic videos)'
 # every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val; the quickstart's
 # motion-prior models 1 epoch (mask space) and 2 (RGB, the better of them))
 _nos = dict(postprocessors=[{{_base_.nos}}], known_objects={{_base_.known_from_segmenter}})
+_post = dict(postprocessors=[{{_base_.fill_holes}}, {{_base_.nos}}],
+             known_objects={{_base_.known_from_segmenter}})
 
 
 def _rows(label):
@@ -19,6 +23,24 @@ def _rows(label):
 
 
 extra_stages = [
+    # stage 1: SimVP frame prediction, self-supervised on train + unlabeled
+    dict(type='TrainModel', name='pretrain', config='configs/simvp/simvp_incepu_pretrain_small_cpu.py',
+         amp=True),
+    # stage 4: future segmentation in mask space (the segmenter's masks of frames 1-11 in, the
+    # masks of frames 12-22 out) from the motion prior, then fill holes + NOS (stage 6)
+    dict(type='TrainModel', name='future_seg', config='configs/maskspace/maskspace_gsta_motion_small_cpu.py',
+         amp=True),
+    dict(type='TestModel', name='future_seg_nos', model='future_seg', model_overrides=_post,
+         rows={'stages/raw': 'mask-space SimVP (gSTA) + motion prior',
+               'stages/NewObjectSuppression': 'mask-space SimVP (gSTA) + motion prior + fill holes + NOS'}),
+    # stage 4 the winner's way: RGB SimVP from the pre-trained frame predictor, re-headed to
+    # the class logits of frame 22 (attribute readout), with the motion prior from the
+    # segmenter's masks (without a prior the short run never leaves the all-background answer)
+    dict(type='TrainModel', name='rgb_seg', config='configs/simvp_seg_motion_prior_small_cpu.py',
+         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}'}),
+    dict(type='TestModel', name='rgb_seg_nos', model='rgb_seg', model_overrides=_post,
+         rows={'stages/raw': "winner's RGB SimVP (IncepU) + motion prior",
+               'stages/NewObjectSuppression': "winner's RGB SimVP (IncepU) + motion prior + fill holes + NOS"}),
     # the quickstart's two routes with the copy prior in place of the motion prior (the
     # previous quickstart's rows): what the motion prior is worth
     dict(type='TrainModel', name='ms_copy', config='configs/maskspace/maskspace_gsta_small_cpu.py',

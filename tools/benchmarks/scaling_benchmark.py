@@ -9,6 +9,8 @@ copy-frame-11 baseline to the segmenter ceiling each run closes, so a user can s
 compute buys and which route scales best.
 
     python tools/benchmarks/scaling_benchmark.py                          # 1, 2, 4 x on the CPU
+    python tools/benchmarks/scaling_benchmark.py --recipe configs/recipes/compare_cpu.py \
+        --routes future_seg rgb_seg                                       # the SimVP routes
     python tools/benchmarks/scaling_benchmark.py --multipliers 1 2 4 8 16 --work-dir work_dirs/scaling_gpu
 
 The runs are stages of a recipe (``configs/recipes/quickstart_cpu.py`` plus one training and
@@ -35,10 +37,12 @@ NOS = dict(postprocessors=[_POST.nos], known_objects=_POST.known_from_segmenter)
 def route_stages(recipe):
     """{route: (training stage, test stage)} of the recipe's future-segmentation routes:
     each TestModel stage with a NOS row, and the TrainModel stage it tests."""
-    stages = {s['name']: s for s in recipe['stages']}
+    listed = list(recipe['stages']) + list(recipe.get('extra_stages') or [])
+    stages = {s['name']: s for s in listed}
     routes = {}
-    for s in recipe['stages']:
-        if s['type'] == 'TestModel' and 'stages/NewObjectSuppression' in (s.get('rows') or {}):
+    for s in listed:
+        if s['type'] == 'TestModel' and s.get('model') \
+                and 'stages/NewObjectSuppression' in (s.get('rows') or {}):
             routes[s['model']] = (stages[s['model']], s)
     return routes
 
