@@ -35,7 +35,7 @@ def tested_model(work_dir: str, name: str, entry: dict) -> Tuple[str, str, Optio
     """(config, checkpoint, model stage) a TestModel stage tested. Older states do not record
     them; they are then read from the stage's command line in its test.log."""
     out = entry.get('outputs', {})
-    if out.get('config') and out.get('checkpoint'):
+    if out.get('config') and 'checkpoint' in out:  # None: a model without trained parameters
         return out['config'], out['checkpoint'], out.get('model')
     log = osp.join(work_dir, name, 'test.log')
     with open(log) as f:
