@@ -9,8 +9,9 @@ plus enough pseudo-labelled unlabelled videos that the data set holds m times th
 quickstart's videos (the extra ones generated as unlabelled, labelled by the quickstart's
 segmenter, as the recipe's SegmentFrames does), then tested through tools/test.py on the
 segmenter's masks of val with the ``GapBreakdown`` metric; its control (the motion prior
-alone) is tested the same way once. Extra videos go to ``<out>/data`` (the train and val
-splits are links to the quickstart's), so the quickstart's own data set is left as it was.
+alone) is tested the same way once. The extra videos are generated into ``<out>/gen`` (their
+own generator record and seed) and ``<out>/data`` links train and val to the quickstart's and
+unlabeled to the new ones, so the quickstart's own data set is left as it was.
 Prints a table and writes JSON (``<out>/dynamics_scaling.json``) and Markdown.
 """
 import argparse
@@ -76,9 +77,13 @@ def main(argv=None):
     data = osp.abspath(osp.join(args.out, 'data'))
     os.makedirs(data, exist_ok=True)
     log = osp.join(args.out, 'run.log')
-    for split in ('train', 'val'):
+    gen_root = osp.abspath(osp.join(args.out, 'gen'))
+    links = dict(train=osp.join(qs_data, 'train'), val=osp.join(qs_data, 'val'),
+                 unlabeled=osp.join(gen_root, 'unlabeled'))
+    os.makedirs(links['unlabeled'], exist_ok=True)
+    for split, target in links.items():
         if not osp.exists(osp.join(data, split)):
-            os.symlink(osp.abspath(osp.join(qs_data, split)), osp.join(data, split))
+            os.symlink(osp.abspath(target), osp.join(data, split))
     with open(osp.join(qs_data, 'generator.json')) as f:
         gen = json.load(f)
     rows = []
@@ -88,7 +93,7 @@ def main(argv=None):
     for m in sorted(args.multipliers):
         # unlabelled videos so that the data set holds m x the quickstart's
         n_unlabeled = m * total - base['train'] - base['val']
-        t_gen = run('generate_dataset', [data, '--unlabeled', n_unlabeled, '--train', 0, '--val', 0,
+        t_gen = run('generate_dataset', [gen_root, '--unlabeled', n_unlabeled, '--train', 0, '--val', 0,
                                          '--seed', args.seed, '--width', gen.get('width', 120),
                                          '--height', gen.get('height', 80), '--workers', os.cpu_count(),
                                          '--no-progress'], log)
