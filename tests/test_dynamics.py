@@ -147,3 +147,12 @@ def test_test_tool_runs_the_control_without_a_checkpoint(tiny_dataset, tmp_path)
                     '--work-dir', str(tmp_path / 'w2'), '--cfg-options', *opts, check=False)
     assert proc.returncode != 0
     assert 'trained parameters: give its checkpoint' in proc.stdout + proc.stderr
+
+
+def test_with_gap_breakdown_adds_the_metric_once():
+    from futureseg.evaluation.gap import with_gap_breakdown
+    one = with_gap_breakdown(dict(type='FutureSegJaccard'))
+    assert one == [dict(type='FutureSegJaccard'), dict(type='GapBreakdown')]
+    assert with_gap_breakdown(one) == one
+    assert with_gap_breakdown([dict(type='futureseg.GapBreakdown')]) == [dict(type='futureseg.GapBreakdown')]
+    assert with_gap_breakdown(None) == [dict(type='GapBreakdown')]

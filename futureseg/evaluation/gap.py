@@ -171,6 +171,17 @@ class GapTally:
         return out
 
 
+def with_gap_breakdown(evaluators) -> list:
+    """A config's ``test_evaluator`` (one dict or a list) as a list with the ``GapBreakdown``
+    metric added (once): what tests that report the gap breakdown run."""
+    evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else \
+        ([evaluators] if evaluators else [])
+    evaluators = [dict(e) for e in evaluators]
+    if not any(str(e.get('type', '')).split('.')[-1] == 'GapBreakdown' for e in evaluators):
+        evaluators.append(dict(type='GapBreakdown'))
+    return evaluators
+
+
 def gap_summary(metrics: dict, prefix: str = 'gap') -> dict:
     """The ``GapTally.summary`` layout from a test's flat metrics (``GapBreakdown``'s
     ``gap/<row>_jaccard`` and ``gap/<group>_<field>`` keys)."""

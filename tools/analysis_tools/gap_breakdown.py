@@ -23,7 +23,8 @@ import torch
 from mmengine.config import DictAction
 
 from futureseg.datasets.layout import list_videos, load_mask
-from futureseg.evaluation.gap import GapTally, format_gap_table, gap_summary, read_collisions
+from futureseg.evaluation.gap import (GapTally, format_gap_table, gap_summary, read_collisions,
+                                      with_gap_breakdown)
 from futureseg.utils.io import write_json_atomic
 
 
@@ -50,11 +51,7 @@ def from_config(config: str, checkpoint: Optional[str] = None, cfg_options: Opti
     from futureseg.cli import test as test_tool
     from futureseg.utils.cli import read_config
     cfg = read_config(config, cfg_options)
-    evaluators = cfg.test_evaluator
-    evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
-    if not any(str(e.get('type', '')).endswith('GapBreakdown') for e in evaluators):
-        evaluators.append(dict(type='GapBreakdown'))
-    cfg.test_evaluator = evaluators
+    cfg.test_evaluator = with_gap_breakdown(cfg.get('test_evaluator'))
     os.makedirs(work_dir, exist_ok=True)
     derived = osp.join(work_dir, 'gap_config.py')
     cfg.dump(derived)

@@ -23,7 +23,8 @@ import sys
 import time
 
 from futureseg.datasets.layout import list_videos
-from futureseg.evaluation.gap import gap_summary
+from futureseg.evaluation.gap import gap_summary, with_gap_breakdown
+from futureseg.utils.cli import read_config
 from futureseg.utils.io import write_json_atomic, write_text_atomic
 from futureseg.utils.machine import hardware_summary, machine_info
 
@@ -48,11 +49,15 @@ def run(module: str, args: list, log: str) -> float:
 def test(config: str, checkpoint, data: str, seg_val: str, work: str, log: str) -> dict:
     """tools/test.py of ``config`` on val from the segmenter's masks, with the gap breakdown."""
     metrics = osp.join(work, 'metrics.json')
-    opts = [f'test_dataloader.dataset.data_root={data}',
-            f'test_dataloader.dataset.context_mask_root={seg_val}',
-            "test_evaluator=[dict(type='FutureSegJaccard'),dict(type='GapBreakdown')]"]
-    run('test', [config] + ([checkpoint] if checkpoint else []) +
-        ['--work-dir', work, '--metrics-out', metrics, '--cfg-options', *opts], log)
+    # the evaluators are a list: a derived config carries them (--cfg-options cannot)
+    cfg = read_config(config, {'test_dataloader.dataset.data_root': data,
+                               'test_dataloader.dataset.context_mask_root': seg_val})
+    cfg.test_evaluator = with_gap_breakdown(cfg.get('test_evaluator'))
+    os.makedirs(work, exist_ok=True)
+    derived = osp.join(work, 'test_with_gap.py')
+    cfg.dump(derived)
+    run('test', [derived] + ([checkpoint] if checkpoint else []) +
+        ['--work-dir', work, '--metrics-out', metrics], log)
     with open(metrics) as f:
         m = json.load(f)
     gap = gap_summary(m)

@@ -4,7 +4,7 @@ import os.path as osp
 
 import torch
 
-from futureseg.evaluation.gap import gap_summary
+from futureseg.evaluation.gap import gap_summary, with_gap_breakdown
 from futureseg.registry import RECIPE_STAGES
 from futureseg.utils.cli import read_config
 from futureseg.utils.cli import cpu_amp_decision
@@ -119,9 +119,7 @@ class TestModel(RecipeStage):
         if self.cfg.get('model_overrides'):
             overrides['model'] = ctx.resolve(self.cfg['model_overrides'])
         if self.cfg.get('gap'):
-            evaluators = read_config(base).get('test_evaluator', [])
-            evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
-            overrides['test_evaluator'] = [dict(e) for e in evaluators] + [dict(type='GapBreakdown')]
+            overrides['test_evaluator'] = with_gap_breakdown(read_config(base).get('test_evaluator'))
         return overrides
 
     def config_text(self, ctx) -> str:
