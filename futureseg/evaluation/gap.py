@@ -25,7 +25,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from futureseg.registry import METRICS
-from futureseg.structures import IGNORE_INDEX, NUM_CLASSES
+from futureseg.structures import IGNORE_INDEX, NUM_CLASSES, present_classes
 from futureseg.structures.objects import object_centroids, occupancy_scores, paint_objects
 from .functional import confusion_matrix, jaccard_index
 
@@ -69,10 +69,7 @@ def object_groups(context: torch.Tensor, last: torch.Tensor,
     """
     both = torch.stack([context[-1], last])
     count, cy, cx = object_centroids(both[None].long(), num_classes)
-    seen_before = torch.zeros(num_classes, dtype=torch.bool)
-    ids = context.long().flatten()
-    ids = ids[(ids > 0) & (ids < num_classes)]
-    seen_before[ids.unique()] = True
+    seen_before = present_classes(context, num_classes=num_classes)
     hit = set()
     for frame, objs in (collisions or {}).items():
         if frame > first:
@@ -82,7 +79,7 @@ def object_groups(context: torch.Tensor, last: torch.Tensor,
         at11, at22 = count[0, 0, k] > 0, count[0, 1, k] > 0
         if not (at11 or at22):
             continue
-        if not seen_before[k]:
+        if k not in seen_before:
             groups[k] = 'entering'
         elif k in hit:
             groups[k] = 'collided'

@@ -9,7 +9,7 @@ other objects of the video (one self-attention layer: collisions). It paints fra
 moving (and scaling) each object's mask of frame 11 (``paint_objects``) and decides pixels as
 the extrapolation does (``occupancy_scores``), so the two differ only in where objects go.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 
 from futureseg.registry import MODELS
-from futureseg.structures.metainfo import COLORS, MATERIALS, NUM_CLASSES, SHAPES
+from futureseg.structures.metainfo import MATERIALS, NUM_CLASSES, SHAPES
 from .data_preprocessor import stack_field
 from .future_outputs import FutureMaskOutputs
 from futureseg.structures.objects import object_centroids, occupancy_scores, paint_objects
@@ -29,11 +29,11 @@ CANONICAL_ROWS = 80.0
 
 
 def class_attributes(num_classes: int = NUM_CLASSES) -> torch.Tensor:
-    """(K, 5) one-hot shape (3) and material (2) of each class id; background all zeros."""
-    ids = torch.arange(num_classes)
-    k = (ids - 1).clamp(min=0)
-    shape = F.one_hot(k // (len(MATERIALS) * len(COLORS)) % len(SHAPES), len(SHAPES))
-    material = F.one_hot(k // len(COLORS) % len(MATERIALS), len(MATERIALS))
+    """(K, 5) one-hot shape (3) and material (2) of each class id; background all zeros.
+    From ``class_groups``, the one place the id layout is read (group = shape * 2 + material)."""
+    groups = class_groups(num_classes)
+    shape = F.one_hot(groups // len(MATERIALS), len(SHAPES))
+    material = F.one_hot(groups % len(MATERIALS), len(MATERIALS))
     out = torch.cat([shape, material], 1).float()
     out[0] = 0
     return out
