@@ -23,23 +23,24 @@ import sys
 import time
 
 from futureseg.datasets.layout import list_videos
-from futureseg.evaluation.gap import gap_summary, with_gap_breakdown
-from futureseg.utils.cli import read_config
 from futureseg.utils.io import write_json_atomic, write_text_atomic
 from futureseg.utils.machine import hardware_summary, machine_info
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/dynamics/object_dynamics_small_cpu.py'
 CONTROL = 'configs/dynamics/motion_extrapolation_small_cpu.py'
+GAP_TOOL = 'tools/analysis_tools/gap_breakdown.py'
 
 
 def run(module: str, args: list, log: str) -> float:
-    """``python -m futureseg.cli.<module> ARGS`` with its output in ``log``; seconds taken."""
+    """``python -m futureseg.cli.<module> ARGS`` (or ``python <module>`` for a tools/ script)
+    with its output in ``log``; seconds taken."""
     start = time.time()
+    cmd = [module] if module.endswith('.py') else ['-m', f'futureseg.cli.{module}']
     with open(log, 'a') as f:
         f.write(f'$ {module} {" ".join(map(str, args))}\n')
         f.flush()
-        proc = subprocess.run([sys.executable, '-m', f'futureseg.cli.{module}', *map(str, args)],
+        proc = subprocess.run([sys.executable, *cmd, *map(str, args)],
                               cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
     if proc.returncode:
         raise SystemExit(f'{module} failed (exit {proc.returncode}); see {log}')
@@ -47,21 +48,18 @@ def run(module: str, args: list, log: str) -> float:
 
 
 def test(config: str, checkpoint, data: str, seg_val: str, work: str, log: str) -> dict:
-    """tools/test.py of ``config`` on val from the segmenter's masks, with the gap breakdown."""
-    metrics = osp.join(work, 'metrics.json')
-    # the evaluators are a list: a derived config carries them (--cfg-options cannot)
-    cfg = read_config(config, {'test_dataloader.dataset.data_root': data,
-                               'test_dataloader.dataset.context_mask_root': seg_val})
-    cfg.test_evaluator = with_gap_breakdown(cfg.get('test_evaluator'))
-    os.makedirs(work, exist_ok=True)
-    derived = osp.join(work, 'test_with_gap.py')
-    cfg.dump(derived)
-    run('test', [derived] + ([checkpoint] if checkpoint else []) +
-        ['--work-dir', work, '--metrics-out', metrics], log)
-    with open(metrics) as f:
-        m = json.load(f)
-    gap = gap_summary(m)
-    return dict(jaccard=m['future/jaccard'], moving_iou=gap['moving']['mean_iou'],
+    """``config`` tested on val from the segmenter's masks with the gap breakdown
+    (tools/analysis_tools/gap_breakdown.py, tools/test.py's runner plus ``GapBreakdown``)."""
+    out = osp.join(work, 'gap.json')
+    run(GAP_TOOL, [config] + ([checkpoint] if checkpoint else []) +
+        ['--work-dir', work, '--json', out, '--cfg-options',
+         f'test_dataloader.dataset.data_root={data}',
+         f'test_dataloader.dataset.context_mask_root={seg_val}'], log)
+    with open(out) as f:
+        gap = json.load(f)
+    # the breakdown's prediction row is the competition Jaccard of frame 22 (one confusion
+    # matrix of the same masks as FutureSegJaccard's)
+    return dict(jaccard=gap['prediction']['jaccard'], moving_iou=gap['moving']['mean_iou'],
                 collided_iou=gap['collided']['mean_iou'])
 
 
