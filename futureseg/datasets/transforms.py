@@ -87,13 +87,20 @@ class LoadVideo(BaseTransform):
         load_context_masks (bool): Load ``context_masks``, the input frames' masks a
             mask-space model reads: from the dataset's ``context_mask_root`` (a segmenter's
             masks) when it has one, else the true masks. Default: False.
+        context_frames (tuple[int, int], optional): (start, stop) of the frames whose masks
+            are the context masks; None means the input frames. (21, 22) gives a model the
+            segmenter's mask of the true frame 22 (the ceiling, ``CopyLastMaskPredictor``);
+            the segmenter's masks must then cover that frame (val: tools/pseudo_label.py
+            writes every frame). Default: None.
     """
 
     def __init__(self, input_frames: Optional[Tuple[int, int]] = None,
                  target_frames: Optional[Tuple[int, int]] = None,
                  load_target_frames: Optional[bool] = None, load_masks: Optional[bool] = None,
-                 load_input_masks: Union[bool, str] = False, load_context_masks: bool = False):
+                 load_input_masks: Union[bool, str] = False, load_context_masks: bool = False,
+                 context_frames: Optional[Tuple[int, int]] = None):
         self.load_context_masks = load_context_masks
+        self.context_frames = context_frames
         self.input_frames = input_frames
         self.target_frames = target_frames
         self.load_target_frames = load_target_frames
@@ -128,16 +135,18 @@ class LoadVideo(BaseTransform):
             if load_masks:
                 results['gt_masks'] = masks[len(inputs) if load_input_masks else 0:]
         if self.load_context_masks:
+            context = list(range(*self.context_frames)) if self.context_frames else inputs
             results['context_source'] = 'segmenter' if 'context_mask_path' in results else 'true'
             if 'context_mask_path' in results:
-                results['context_masks'] = read_masks(results, inputs, size, 'context_mask_path')
-            elif 'input_masks' in results:
+                results['context_masks'] = read_masks(results, context, size, 'context_mask_path')
+            elif 'input_masks' in results and context == inputs:
                 results['context_masks'] = results['input_masks'].copy()
             elif 'mask_path' in results:
-                results['context_masks'] = read_masks(results, inputs, size)
+                results['context_masks'] = read_masks(results, context, size)
             else:
-                raise DataError(f'{results.get("video_dir")}: no masks to read the input frames '
+                raise DataError(f'{results.get("video_dir")}: no masks to read the context frames '
                                 'from; give the dataset a context_mask_root (segmenter masks)')
+            results['context_frame_ids'] = context
         results['input_frame_ids'], results['target_frame_ids'] = inputs, targets
         results['ori_shape'] = results['img_shape'] = tuple(size)
         return results
@@ -267,7 +276,8 @@ class PackVideoInputs(BaseTransform):
     ``META_KEYS``). It takes no arguments."""
 
     META_KEYS = ('video_id', 'video_dir', 'video_name', 'split', 'input_frame_ids',
-                 'target_frame_ids', 'ori_shape', 'img_shape', 'flip', 'context_source')
+                 'target_frame_ids', 'context_frame_ids', 'ori_shape', 'img_shape', 'flip',
+                 'context_source')
 
     def transform(self, results: dict) -> dict:
         sample = VideoDataSample(metainfo={k: results[k] for k in self.META_KEYS if k in results})
