@@ -79,10 +79,10 @@ def test_damping_is_saved_with_the_model():
     trained on, whatever the config says later."""
     model = ObjectDynamicsPredictor(prior=dict(damping=DAMPING))
     state = model.state_dict()
-    assert torch.allclose(state['tracks.damping'], torch.tensor(DAMPING))
+    assert torch.allclose(state['prior.damping'], torch.tensor(DAMPING))
     other = ObjectDynamicsPredictor(prior=dict(damping=1.0))
     other.load_state_dict(state)
-    assert torch.allclose(other.tracks.damping, torch.tensor(DAMPING))
+    assert torch.allclose(other.prior.damping, torch.tensor(DAMPING))
 
 
 def test_gap_groups_oracle_and_holds():

@@ -1,6 +1,7 @@
 # Learned object dynamics (futureseg.ObjectDynamicsPredictor): each object of the segmenter's
-# mask of frame 11 moved to where a small network, started from the motion prior's
-# extrapolation, says it is at frame 22; its mask of frame 11 painted there. Trained on the
+# mask of frame 11 moved to where a small network, started from the floor-plane extrapolation
+# (FloorTrackMotion: the track on the floor, slowing down as its shape and material slide,
+# seen through the fixed camera), says it is at frame 22; its mask of frame 11 painted there. Trained on the
 # tracks in the true masks of train (corrupted like the segmenter's) and in the segmenter's
 # masks of the unlabelled videos (pseudo-labels, the winner's semi-supervision), every video
 # from 11 starting frames (time_shifts); tested on the segmenter's masks of val.
@@ -8,13 +9,13 @@
 _base_ = [
     '../_base_/datasets/synthetic_mask_space.py',
     '../_base_/default_runtime.py',
-    '../_base_/models/motion_prior.py',
+    '../_base_/models/floor_motion.py',
 ]
 data_root = 'data/synth'
 pseudo_root = data_root + '/seg_masks/unlabeled'
 model = dict(
     type='ObjectDynamicsPredictor',
-    prior={{_base_.motion_prior}},
+    prior={{_base_.floor_motion}},  # its decelerations train with the network
     learn=True,
     hidden=64,
     dropout=0.1,

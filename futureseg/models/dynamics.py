@@ -21,7 +21,8 @@ from futureseg.structures.metainfo import MATERIALS, NUM_CLASSES, SHAPES
 from .data_preprocessor import stack_field
 from .future_outputs import FutureMaskOutputs
 from futureseg.structures.objects import object_centroids, occupancy_scores, paint_objects
-from .simvp.motion_prior import NUM_GROUPS, class_groups, track_velocity, travelled
+from .simvp.motion_prior import class_groups
+from .track_motion import build_track_motion
 
 #: Rows of the image the pixel features are measured in (the quickstart's 80): a model trained
 #: at one resolution reads tracks of another in the same units.
@@ -65,72 +66,59 @@ def window_stats(stats: Dict[str, torch.Tensor], start: int, stop: int) -> Dict[
 
 
 class TrackFeatures(nn.Module):
-    """Per-object features of the context masks, and the prior's displacement.
+    """Per-object features of the context masks and of the physical prior's extrapolation.
 
     Args:
-        window (int): The prior's velocity window (``object_tracks``). Default: 3.
-        damping (float | Sequence[float]): The prior's damping (``travelled``), one value or
-            one per (shape, material). Default: 1.0.
-        future_steps (int): Horizons 1..future_steps. Default: 11.
         num_classes (int): Classes. Default: 49.
-        min_pixels (int): Pixels an object needs in frame 11 to be predicted. Default: 1.
+        min_pixels (int): Pixels an object needs in a frame to be seen there. Default: 1.
     """
 
-    def __init__(self, window: int = 3, damping: Union[float, Sequence[float]] = 1.0,
-                 future_steps: int = 11, num_classes: int = NUM_CLASSES, min_pixels: int = 1):
+    def __init__(self, num_classes: int = NUM_CLASSES, min_pixels: int = 1):
         super().__init__()
-        self.window, self.future_steps = window, future_steps
         self.num_classes, self.min_pixels = num_classes, min_pixels
-        damping = torch.as_tensor(damping, dtype=torch.float32).flatten()
-        if damping.numel() not in (1, NUM_GROUPS):
-            raise ValueError(f'damping takes 1 value or {NUM_GROUPS}, got {damping.numel()}')
-        # persistent: a checkpoint carries the prior it was trained on
-        self.register_buffer('damping', damping.expand(NUM_GROUPS).clone())
         self.register_buffer('attributes', class_attributes(num_classes), persistent=False)
-        self.register_buffer('groups', class_groups(num_classes), persistent=False)
 
     def num_features(self, num_input_frames: int) -> int:
         """Length of each object's feature vector for that many context masks: per frame
         the centroid relative to the newest (2), the log area ratio and whether it is seen;
-        then place (2), on the border, shape and material (5), the prior's velocity (2)."""
-        return num_input_frames * 4 + 2 + 1 + len(SHAPES) + len(MATERIALS) + 2
+        then place (2), on the border, shape and material (5), and the prior's displacement
+        (2) and log size factor (1) at the last horizon."""
+        return num_input_frames * 4 + 2 + 1 + len(SHAPES) + len(MATERIALS) + 3
 
-    def forward(self, stats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, stats: Dict[str, torch.Tensor],
+                prior: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Tracks of the objects of the newest context frame.
 
         Args:
             stats (dict): ``frame_stats`` of the context frames, newest last.
+            prior (dict): The prior's extrapolation of them (``ImageTrackMotion`` /
+                ``FloorTrackMotion``): ``present``, ``shift``, ``scale``.
 
         Returns:
-            dict: ``present`` (B, K) bool; ``features`` (B, K, F); ``prior`` (B, K, S, 2)
-            the prior's displacement at horizons 1..S in pixels (dy, dx); ``centroid``
-            (B, K, 2) and ``count`` (B, K) in the newest frame; ``unit`` pixels per canonical
-            pixel.
+            dict: ``present`` (B, K) bool; ``features`` (B, K, F); ``centroid`` (B, K, 2) and
+            ``count`` (B, K) in the newest frame; ``unit`` pixels per canonical pixel.
         """
         count, cy, cx = stats['count'], stats['cy'], stats['cx']        # (B, T, K)
-        b, t, _ = count.shape
+        b = count.shape[0]
         h, w = stats['size']
         unit = h / CANONICAL_ROWS
-        seen = count >= self.min_pixels
-        n = min(self.window + 1, t)
-        present, velocity = track_velocity(count[:, -n:], cy[:, -n:], cx[:, -n:], self.min_pixels)
-        hz = torch.arange(1, self.future_steps + 1, device=count.device)
-        dist = travelled(hz, self.damping, self.future_steps)            # (S, G)
-        prior = velocity[:, :, None] * dist[:, self.groups].permute(1, 0)[None, :, :, None]
+        present = prior['present']
+        m = (count >= self.min_pixels).float()
         last_y, last_x = cy[:, -1], cx[:, -1]                           # (B, K)
-        m = seen.float()
         rel_y = (cy - last_y[:, None]) * m / unit
         rel_x = (cx - last_x[:, None]) * m / unit
         area = torch.log((count + 1) / (count[:, -1:] + 1)) * m
         per_frame = torch.stack([rel_y, rel_x, area, m], -1)            # (B, T, K, 4)
         per_frame = per_frame.permute(0, 2, 1, 3).flatten(2)            # (B, K, T*4)
         # where it is in the fixed camera's image (perspective, the floor's edges), whether
-        # its mask is cut by the border, its shape and material, the prior's velocity
+        # its mask is cut by the border, its shape and material, where the prior sends it
         place = torch.stack([last_y / h * 2 - 1, last_x / w * 2 - 1], -1)
         attrs = self.attributes[None].expand(b, -1, -1)
         on_border = stats['border'][:, -1].float()
-        feats = torch.cat([per_frame, place, on_border[..., None], attrs, velocity / unit], -1)
-        return dict(present=present, features=feats * present[..., None], prior=prior,
+        goes = torch.cat([prior['shift'][:, :, -1] / unit,
+                          prior['scale'][:, :, -1:].clamp(min=1e-3).log()], -1)
+        feats = torch.cat([per_frame, place, on_border[..., None], attrs, goes], -1)
+        return dict(present=present, features=feats * present[..., None],
                     centroid=torch.stack([last_y, last_x], -1), count=count[:, -1], unit=unit)
 
 
@@ -145,9 +133,10 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
     not hidden by more than half), and on its size (perspective).
 
     Args:
-        prior (dict, optional): The physical prior the model starts from: ``window`` and
-            ``damping`` of a ``MotionPrior`` config (its other keys are ignored); None means
-            ``dict(window=3, damping=1.0)``. Default: None.
+        prior (dict, optional): The physical prior the model starts from
+            (``build_track_motion``): an ``ImageTrackMotion`` or ``FloorTrackMotion`` config,
+            or a ``MotionPrior`` config (its ``window`` and ``damping``); None is
+            ``ImageTrackMotion(window=3, damping=1.0)``. Default: None.
         learn (bool): Learn the correction; False is the prior alone (the control: the same
             painting and decision rule, no parameters trained). Default: True.
         hidden (int): Width of the per-object network. Default: 128.
@@ -189,9 +178,8 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
                          init_cfg=init_cfg)
         if output not in ('last', 'all'):
             raise ValueError(f"output must be 'last' or 'all', got {output!r}")
-        prior = dict(prior or {})
-        self.tracks = TrackFeatures(prior.get('window', 3), prior.get('damping', 1.0),
-                                    future_steps, num_classes)
+        self.prior = build_track_motion(prior, future_steps, num_classes)
+        self.tracks = TrackFeatures(num_classes)
         self.learn, self.learn_scale, self.output = learn, learn_scale, output
         self.future_steps, self.num_classes = future_steps, num_classes
         self.num_input_frames = num_input_frames
@@ -215,8 +203,9 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
         """Displacement (B, K, S, 2) in pixels and size factor (B, K, S) of every object of
         the newest context frame at horizons 1..S, plus the tracks (``TrackFeatures``), from
         the context frames' ``frame_stats``."""
-        tr = self.tracks(stats)
-        shift, scale = tr['prior'], torch.ones_like(tr['prior'][..., 0])
+        pr = self.prior(stats)
+        tr = self.tracks(stats, pr)
+        shift, scale = pr['shift'], pr['scale']
         if self.learn:
             x = self.embed(tr['features'])
             if self.interact is not None:
@@ -224,7 +213,7 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
             out = self.head(x).unflatten(-1, (self.future_steps, 3))
             shift = shift + out[..., :2] * tr['unit']
             if self.learn_scale:
-                scale = out[..., 2].exp()
+                scale = scale * out[..., 2].exp()
         present = tr['present'][..., None]
         tr.update(shift=shift * present[..., None], scale=torch.where(present, scale, 1.0))
         return tr
@@ -239,8 +228,7 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
         hz = torch.as_tensor(self.horizons(), device=masks.device) - 1
         bi, ki = mo['present'].nonzero(as_tuple=True)
         occ = paint_objects(masks[:, -1].long(), bi, ki, mo['shift'][bi, ki][:, hz],
-                            mo['scale'][bi, ki][:, hz] if self.learn_scale and self.learn else None,
-                            self.num_classes)
+                            mo['scale'][bi, ki][:, hz], self.num_classes)
         return occupancy_scores(occ)
 
     # -- training --------------------------------------------------------------------------

@@ -1,12 +1,20 @@
-"""Pinhole camera geometry shared by the scene sampler and the MuJoCo renderer.
+"""Pinhole camera geometry: the synthetic generator's camera, and the floor plane it sees.
 
-The sampler needs to know what the camera sees (to start objects out of view and
-aim them at an image edge), so the camera is defined here once and handed to MuJoCo
-as an explicit pose (``pos`` + ``xyaxes``) and vertical field of view.
+The scene sampler needs to know what the camera sees (to start objects out of view and aim
+them at an image edge), the renderer hands the same pose to MuJoCo (``pos`` + ``xyaxes``),
+and models that reason on the floor (``FloorTrackMotion``) map pixels to floor points and
+back with ``pixels_to_floor`` / ``floor_to_pixels`` (torch, differentiable).
 """
 from dataclasses import dataclass
+from typing import Tuple
 
 import numpy as np
+import torch
+
+
+#: The synthetic generator's camera (CLEVR's pose), before its per-video jitter: the default
+#: of the scene sampler and of models that reason on the floor of its videos.
+SYNTHETIC_CAMERA = dict(pos=(7.5, -6.5, 5.3), target=(0.0, 0.0, 0.0), fovy=34.0)
 
 
 @dataclass
@@ -58,3 +66,53 @@ class Camera:
     def xyaxes(self):
         right, up, _ = self.axes()
         return np.concatenate([right, up])
+
+
+def _axes_tensor(camera: Camera, like: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    """Position, right, up, back of ``camera`` as float tensors on ``like``'s device."""
+    right, up, back = camera.axes()
+    return tuple(torch.as_tensor(np.asarray(a, np.float64), dtype=like.dtype, device=like.device)
+                 for a in (camera.pos, right, up, back))
+
+
+def pixels_to_floor(camera: Camera, u: torch.Tensor, v: torch.Tensor,
+                    height: float = 0.0) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The points at ``height`` above the floor seen at pixels (u, v) (``Camera.floor_point``
+    for tensors: ray / plane intersection).
+
+    Args:
+        camera (Camera): The camera.
+        u (Tensor): Column coordinates (any shape; pixel centres at i + 0.5).
+        v (Tensor): Row coordinates, same shape.
+        height (float): Height of the plane. Default: 0.0.
+
+    Returns:
+        tuple[Tensor, Tensor]: floor (x, y) (..., 2) and whether the pixel's ray meets the
+        plane in front of the camera (...) (pixels above the horizon do not).
+    """
+    pos, right, up, back = _axes_tensor(camera, u)
+    ray = (-back * camera.focal + right * (u - camera.width / 2)[..., None]
+           - up * (v - camera.height / 2)[..., None])
+    t = (height - pos[2]) / torch.where(ray[..., 2].abs() < 1e-9, torch.full_like(u, -1e-9), ray[..., 2])
+    point = pos + t[..., None] * ray
+    return point[..., :2], t > 0
+
+
+def floor_to_pixels(camera: Camera, xy: torch.Tensor,
+                    height: float = 0.0) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Pixels (u, v) and depth of floor points (``Camera.project`` for tensors).
+
+    Args:
+        camera (Camera): The camera.
+        xy (Tensor): (..., 2) floor points.
+        height (float): Height of the points above the floor. Default: 0.0.
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: u, v and depth (> 0 in front of the camera), each (...).
+    """
+    pos, right, up, back = _axes_tensor(camera, xy)
+    rel = torch.cat([xy, torch.full_like(xy[..., :1], height)], -1) - pos
+    x, y, z = rel @ right, rel @ up, -(rel @ back)
+    z_safe = torch.where(z.abs() < 1e-9, torch.full_like(z, 1e-9), z)
+    return (camera.width / 2 + camera.focal * x / z_safe,
+            camera.height / 2 - camera.focal * y / z_safe, z)

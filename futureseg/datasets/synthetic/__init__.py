@@ -1,5 +1,5 @@
 """Synthetic CLEVRER-like videos in the course data layout (MuJoCo physics + rendering)."""
-from .camera import Camera
+from futureseg.structures.camera import Camera
 from .scene import CLEVRERSceneSampler
 from .writer import (GENERATOR_FILE, GENERATOR_VERSION, SPLITS, SyntheticVideoWriter,
                      is_external_root, plan_videos, read_generator_info)

@@ -13,7 +13,7 @@ os.environ.setdefault('MUJOCO_GL', 'osmesa')
 import numpy as np  # noqa: E402
 
 from ..metainfo import COLOR_RGB  # noqa: E402
-from .camera import Camera  # noqa: E402
+from futureseg.structures.camera import Camera  # noqa: E402
 from .metal import MetalShader  # noqa: E402
 from .scene import FLOOR_PHYSICS, MATERIAL_PHYSICS  # noqa: E402
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from futureseg.registry import SCENE_SAMPLERS
 from ..metainfo import COLORS, MATERIALS, SHAPES, attributes
-from .camera import Camera
+from futureseg.structures.camera import SYNTHETIC_CAMERA, Camera
 
 # Friction and restitution of public CLEVRER-like generators (Bullet). Bullet multiplies
 # the two friction coefficients of a contact; the renderer reproduces that.
@@ -62,10 +62,10 @@ class CLEVRERSceneSampler:
                  object_radius: float = 0.4,
                  num_frames: int = 22,
                  frame_dt: float = 0.08,
-                 camera_pos: Sequence[float] = (7.5, -6.5, 5.3),
-                 camera_target: Sequence[float] = (0.0, 0.0, 0.0),
+                 camera_pos: Sequence[float] = SYNTHETIC_CAMERA['pos'],
+                 camera_target: Sequence[float] = SYNTHETIC_CAMERA['target'],
                  camera_jitter: float = 0.25,
-                 fovy: float = 34.0,
+                 fovy: float = SYNTHETIC_CAMERA['fovy'],
                  light_jitter: float = 0.5):
         lo, hi = num_objects
         if not 1 <= lo <= hi <= len(SHAPES) * len(MATERIALS) * len(COLORS):
