@@ -32,7 +32,15 @@ stages = [
          cfg_options={{'train_cfg.max_iters': 8, 'train_cfg.val_interval': 8,
                       'param_scheduler.0.end': 8, 'default_hooks.checkpoint.interval': 8}}),
     dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val', 'train']),
-    dict(type='Baselines', name='baselines', masks='seg_masks', motion=dict(window=3, damping=0.8)),
+    # the reference rows: parameter-free models through tools/test.py, reading the segmenter's
+    # masks of val (frame 11 for the baseline, frame 22 for the ceiling)
+    dict(type='TestModel', name='copy_frame11', config='configs/baselines/copy_frame11.py',
+         cfg_options={{'test_dataloader.dataset.context_mask_root': '{{seg_masks.val}}'}},
+         rows={{'future/jaccard': 'copy frame 11 (segmenter mask)'}}),
+    dict(type='TestModel', name='ceiling', config='configs/baselines/segmenter_ceiling.py',
+         cfg_options={{'test_dataloader.dataset.context_mask_root': '{{seg_masks.val}}'}},
+         rows={{'future/jaccard': 'segment true frame 22 (ceiling)'}}),
+    dict(type='SegmenterFrameScores', name='segmenter_frames', masks='seg_masks'),
     # a model without trained parameters through tools/test.py (no checkpoint), with the gap
     dict(type='TestModel', name='control', config='configs/dynamics/motion_extrapolation_small_cpu.py',
          gap=True, rows={{'future/jaccard': 'motion prior alone'}}),
@@ -51,7 +59,8 @@ stages = [
 '''
 # the future-segmentation stage's own config file, a child of the fixture (edited by a test)
 MS_CHILD = "_base_ = [{base!r}]\ndefault_hooks = dict(logger=dict(interval={interval}))\n"
-FINISHED = ('data', 'segmenter', 'seg_masks', 'baselines', 'control', 'pretrain', 'pts')
+FINISHED = ('data', 'segmenter', 'seg_masks', 'copy_frame11', 'ceiling', 'segmenter_frames',
+            'control', 'pretrain', 'pts')
 
 
 def write_recipe(tmp, interval=1):
@@ -135,12 +144,15 @@ def test_killed_recipe_resumes_and_skips_finished_stages(tiny_run):
     assert all(after[s]['status'] == 'done' for s in after)
     # the table: baselines, ceiling and the model with and without NOS
     for row in ('copy frame 11 (segmenter mask)', 'segment true frame 22 (ceiling)',
-                'extrapolate objects (segmenter masks)', 'extrapolate objects (true masks)',
                 'motion prior alone', 'predict, then segment', 'mask-space', 'mask-space + NOS'):
         assert f'| {row} |' in text
-    # the parameter-free control ran without a checkpoint and put its gap breakdown under the
-    # table
-    assert after['control']['outputs']['checkpoint'] is None
+    # the parameter-free models (baseline, ceiling, control) ran without a checkpoint, the
+    # others' gap closed is measured between the first two, and the control put its gap
+    # breakdown under the table
+    assert all(after[s]['outputs']['checkpoint'] is None for s in ('copy_frame11', 'ceiling', 'control'))
+    for row in ('copy frame 11 (segmenter mask)', 'motion prior alone'):
+        gap = next(line for line in text.splitlines() if line.startswith(f'| {row} |')).split('|')[3]
+        assert (gap.strip() == '-') == (row == 'copy frame 11 (segmenter mask)'), (row, gap)
     gap = after['control']['outputs']['gap']
     assert gap['prediction']['jaccard'] <= gap['causal bound']['jaccard']
     assert 'Gap breakdown of frame 22, stage `control`' in (work / 'results.md').read_text()
@@ -153,7 +165,7 @@ def test_killed_recipe_resumes_and_skips_finished_stages(tiny_run):
     results = json.loads((work / 'results.json').read_text())
     assert {r['row'] for r in results['rows']} >= {'mask-space', 'mask-space + NOS'}
     assert all(0 <= r['jaccard'] <= 1 for r in results['rows'])
-    frames = results['frame_scores']['baselines']
+    frames = results['frame_scores']['segmenter_frames']
     assert frames['frames'] == 44 and 0 <= frames['shape_acc'] <= 1
 
 
@@ -298,10 +310,10 @@ def test_recipe_errors_name_the_problem(tmp_path):
     from futureseg.apis.recipe import RecipeError, RecipeRunner
     base = dict(data_root=str(tmp_path), work_dir=str(tmp_path / 'w'))
     with pytest.raises(RecipeError, match='unique name'):
-        RecipeRunner(dict(base, stages=[dict(type='Baselines', name='a', masks='x'),
-                                         dict(type='Baselines', name='a', masks='x')]))
+        RecipeRunner(dict(base, stages=[dict(type='SegmenterFrameScores', name='a', masks='x'),
+                                         dict(type='SegmenterFrameScores', name='a', masks='x')]))
     with pytest.raises(RecipeError, match="unknown stage"):
-        RecipeRunner(dict(base, stages=[dict(type='Baselines', name='b', masks='nope')]))
+        RecipeRunner(dict(base, stages=[dict(type='SegmenterFrameScores', name='b', masks='nope')]))
     with pytest.raises(KeyError, match='NoSuchStage'):
         RecipeRunner(dict(base, stages=[dict(type='NoSuchStage', name='c')]))
     runner = RecipeRunner(dict(base, stages=[dict(type='TrainModel', name='t',

@@ -18,20 +18,34 @@ stages = [
     # the data set, in the course layout
     dict(type='GenerateData', name='data', splits=dict(train=240, val=80, unlabeled=60), **size),
     # stage 2: the frame segmenter, validated while it trains on frames 11 and 22 of each val
-    # video (those the baseline and the ceiling read; the baselines stage scores every frame)
+    # video (those the baseline and the ceiling read; segmenter_frames scores every frame)
     dict(type='TrainModel', name='segmenter',
          config='configs/deeplabv3/deeplabv3_r18_attr_fullres_small_cpu.py', amp=True,
          cfg_options={'val_dataloader.dataset.frames': [10, 21]}),
     # its masks of the val videos (what the future models read at test time) and of the
     # unlabelled ones (stage 3, pseudo-labels: the learned dynamics trains on them)
     dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val', 'unlabeled']),
-    # table rows: copy-frame-11 baseline and the segment-true-frame-22 ceiling
-    dict(type='Baselines', name='baselines', masks='seg_masks'),
+    # the reference rows, parameter-free models tested like every other row (tools/test.py
+    # without a checkpoint): the copy-frame-11 baseline (the segmenter's mask of frame 11; and
+    # the true one) and the ceiling (the segmenter's mask of the true frame 22). The
+    # '{seg_masks.val}' reference makes them rerun when the segmenter's masks change.
+    dict(type='TestModel', name='copy_frame11', config='configs/baselines/copy_frame11.py',
+         cfg_options={'test_dataloader.dataset.context_mask_root': '{seg_masks.val}'},
+         rows={'future/jaccard': 'copy frame 11 (segmenter mask)'}),
+    dict(type='TestModel', name='copy_frame11_true', config='configs/baselines/copy_frame11.py',
+         cfg_options={'test_dataloader.dataset.context_mask_root': None},
+         rows={'future/jaccard': 'copy frame 11 (true mask)'}),
+    dict(type='TestModel', name='ceiling', config='configs/baselines/segmenter_ceiling.py',
+         cfg_options={'test_dataloader.dataset.context_mask_root': '{seg_masks.val}'},
+         rows={'future/jaccard': 'segment true frame 22 (ceiling)'}),
+    # the segmenter's own score on every val frame, from its masks (a line under the table)
+    dict(type='SegmenterFrameScores', name='segmenter_frames', masks='seg_masks'),
     # the motion prior alone (no parameters: tools/test.py without a checkpoint), the learned
     # dynamics' control: the objects of frame 11 moved on along their tracks, from the
     # segmenter's masks (and, for reference, from the true ones)
     dict(type='TestModel', name='extrapolate', config='configs/dynamics/motion_extrapolation_small_cpu.py',
          model_overrides=_post, gap=True,
+         cfg_options={'test_dataloader.dataset.context_mask_root': '{seg_masks.val}'},
          rows={'stages/raw': 'extrapolate objects (motion prior alone)',
                'stages/NewObjectSuppression': 'extrapolate objects (motion prior alone) + fill holes + NOS'}),
     dict(type='TestModel', name='extrapolate_true', config='configs/dynamics/motion_extrapolation_small_cpu.py',

@@ -1,18 +1,14 @@
 """The stages that make data and masks: the synthetic data set, the segmenter's masks of
-whole splits and the reference rows computed from them (copy frame 11, the ceiling)."""
+whole splits and the segmenter's single-frame score from them."""
 import os
 import os.path as osp
 
-import numpy as np
-
 from futureseg.datasets import synthetic
+from futureseg.datasets.layout import list_videos, load_mask
+from futureseg.evaluation.functional import attribute_accuracy, confusion_matrix, jaccard_index
 from futureseg.registry import RECIPE_STAGES
 from futureseg.utils.io import write_json_atomic
 from .base import RecipeStage
-from .report import BASELINE_ROWS
-
-MOTION_ROWS = dict(segmenter='extrapolate objects (segmenter masks)',
-                   true='extrapolate objects (true masks)')
 
 
 @RECIPE_STAGES.register_module()
@@ -76,59 +72,28 @@ class SegmentFrames(RecipeStage):
 
 
 @RECIPE_STAGES.register_module()
-class Baselines(RecipeStage):
-    """The reference rows of the table, from the segmenter's masks of a labelled split:
-    copy-frame-11 (the segmenter's mask of frame 11 as the prediction of frame 22; also with
-    the true mask of frame 11) and the ceiling (the segmenter on the true frame 22); and the
-    segmenter's own single-frame score on every frame of the split (``frame_scores``: Jaccard,
-    shape / material / colour accuracy on the object pixels found, object IoU), printed under
-    the table.
+class SegmenterFrameScores(RecipeStage):
+    """The segmenter's own score on single frames, printed under the table (not a row: it
+    predicts no frame 22; the table's rows, the baseline and the ceiling included, are models
+    scored by tools/test.py): its masks of every frame of a labelled split (a SegmentFrames
+    stage's, already written) against the true masks: Jaccard, shape / material / colour
+    accuracy on the object pixels found, object IoU.
 
-    With ``motion`` (a ``MotionPrior`` config: window, damping), also the objects of those
-    masks extrapolated to frame 22 along their tracks (``extrapolate_masks``), from the
-    segmenter's masks of frames 1-11 and, for reference, from the true ones.
-
-    Config keys: masks (the SegmentFrames stage), split ('val'), motion (None)."""
+    Config keys: masks (the SegmentFrames stage), split ('val').
+    Outputs: frame_scores, metrics (JSON path; main)."""
     depends_keys = ('masks',)
 
     def run(self, ctx) -> dict:
-        import torch
-        from futureseg.models.simvp.motion_prior import extrapolate_masks
-        from futureseg.datasets.layout import list_videos, load_mask
-        from futureseg.evaluation.baselines import COPY_SEGMENTER, COPY_TRUE, copy_frame11_predictions
-        from futureseg.evaluation.functional import attribute_accuracy, confusion_matrix, jaccard_index
-        from futureseg.evaluation.metrics import seen_new_iou, seen_new_tallies
         split = self.cfg.get('split', 'val')
-        frames_cm, num_frames = 0, 0  # the segmenter on every frame: its single-frame score
         seg_dir = ctx.outputs(self.cfg['masks'])[split]
-        labels = {COPY_SEGMENTER: BASELINE_ROWS['baseline'], COPY_TRUE: 'copy frame 11 (true mask)',
-                  'ceiling': BASELINE_ROWS['ceiling']}
-        motion = self.cfg.get('motion')
-        if motion:
-            labels.update(motion_segmenter=MOTION_ROWS['segmenter'], motion_true=MOTION_ROWS['true'])
-        cms = {k: 0 for k in labels}
-        tallies = {k: [] for k in labels}
+        cm, num_frames = 0, 0
         for vid, path in list_videos(osp.join(ctx.data_root, split)):
             true = load_mask(osp.join(path, 'mask.npy'))
             seg = load_mask(osp.join(seg_dir, f'video_{vid}', 'mask.npy'))
-            frames_cm = frames_cm + confusion_matrix(seg, true)
+            cm = cm + confusion_matrix(seg, true)
             num_frames += len(true)
-            preds = copy_frame11_predictions(dict(context_masks=seg[:11], context_source='segmenter',
-                                                   input_masks=true[:11]))
-            preds['ceiling'] = seg[21]
-            if motion:
-                inputs = torch.from_numpy(np.stack([seg[:11], true[:11]]).astype(np.int64))
-                moved = extrapolate_masks(inputs, [11], motion.get('window', 3),
-                                          motion.get('damping', 1.0))[:, 0].numpy()
-                preds['motion_segmenter'], preds['motion_true'] = moved
-            for k, p in preds.items():
-                cms[k] = cms[k] + confusion_matrix(p, true[21])
-                tallies[k].append(seen_new_tallies(p, true[21], true[:11]))
-        scores = {labels[k]: dict(jaccard=jaccard_index(cms[k]), **seen_new_iou(tallies[k]))
-                  for k in labels}
-        frame_scores = dict(jaccard=jaccard_index(frames_cm), **attribute_accuracy(frames_cm),
+        frame_scores = dict(jaccard=jaccard_index(cm), **attribute_accuracy(cm),
                             frames=num_frames, split=split)
         path = osp.join(ctx.stage_dir(self.name), 'metrics.json')
-        write_json_atomic(path, dict(scores, segmenter_frames=frame_scores))
-        return dict(main='metrics', metrics=path, scores=scores, frame_scores=frame_scores,
-                    files=[path])
+        write_json_atomic(path, dict(segmenter_frames=frame_scores))
+        return dict(main='metrics', metrics=path, frame_scores=frame_scores, files=[path])

@@ -48,7 +48,7 @@ def seconds_text(res: dict) -> str:
 
 
 def frame_scores_text(res: dict) -> str:
-    """One line per stage that scored the segmenter on single frames (``Baselines``)."""
+    """One line per stage that scored the segmenter on single frames (``SegmenterFrameScores``)."""
     lines = []
     for f in res.get('frame_scores', {}).values():
         lines.append(f"Segmenter on single frames ({f['frames']} frames of {f['split']}): Jaccard "
