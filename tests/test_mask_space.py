@@ -299,7 +299,7 @@ def test_test_tool_runs_the_mask_space_model_with_nos_and_draws(tiny_dataset, tr
     with open(metrics) as f:
         scores = json.load(f)
     assert 0 <= scores['future/jaccard'] <= 1
-    assert {'stages/raw', 'stages/NewObjectSuppression', 'stages/copy_frame11_true',
+    assert {'stages/raw', 'stages/NewObjectSuppression',
             'stages/NewObjectSuppression_seen_iou'} <= set(scores)
     # one panel per val video: 3 frames + true mask + raw + NOS tiles of 96 px, 2 px apart
     pngs = sorted(os.listdir(show))

@@ -321,27 +321,6 @@ def test_test_tool_out_on_a_segmenter_config(tiny_dataset, tmp_path):
             assert np.array_equal(np.array(Image.open(png / f'video_{vid}_{k}.png')), masks[i, k].numpy())
 
 
-def test_copy_frame11_is_one_definition_for_the_table_and_the_recipe():
-    """The copy-frame-11 predictions: the last context mask of the segmenter's (given, or read
-    from its mask folder as context_masks) and of the true masks; PostprocessingTable scores them."""
-    from futureseg.evaluation import PostprocessingTable
-    from futureseg.evaluation.baselines import copy_frame11_predictions
-    true = torch.randint(0, 49, (11, 8, 12))
-    seg = torch.randint(0, 49, (11, 8, 12))
-    preds = copy_frame11_predictions(dict(input_masks=true, context_masks=seg, context_source='segmenter'))
-    assert torch.equal(preds['copy_frame11_true'], true[10]) and torch.equal(preds['copy_frame11_segmenter'], seg[10])
-    assert set(copy_frame11_predictions(dict(context_masks=seg, context_source='segmenter'))) == {'copy_frame11_segmenter'}
-    assert copy_frame11_predictions(dict(context_masks=seg, context_source='true')) == {}
-    gt = torch.randint(0, 49, (11, 8, 12))
-    table = PostprocessingTable()
-    table.process({}, [dict(gt_masks=gt, pred_masks=gt, input_masks=true, context_masks=seg,
-                            context_source='segmenter')])
-    scores = table.compute_metrics(table.results)
-    assert scores['raw'] == 1.0  # the prediction is the target
-    from futureseg.evaluation import confusion_matrix, jaccard_index
-    assert scores['copy_frame11_true'] == pytest.approx(jaccard_index(confusion_matrix(true[10].numpy(), gt[-1].numpy())))
-
-
 def test_full_resolution_head_takes_the_outline_from_the_image_and_the_shape_from_the_aspp():
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'deeplabv3', 'deeplabv3_r18_attr_fullres_small_cpu.py'))
     torch.manual_seed(0)

@@ -12,7 +12,6 @@ from prettytable import PrettyTable
 from futureseg.registry import METRICS
 from futureseg.structures import CLASS_NAMES, IGNORE_INDEX, NUM_CLASSES, present_classes
 from futureseg.utils.io import atomic_path, write_json_atomic, write_npy_atomic
-from .baselines import copy_frame11_predictions
 from .functional import attribute_accuracy, confusion_matrix, jaccard_index, per_class_iou
 
 
@@ -197,13 +196,11 @@ class FramePredictionMetric(BaseMetric):
 
 @METRICS.register_module()
 class PostprocessingTable(BaseMetric):
-    """The competition Jaccard of frame 22 before and after each post-processor, beside the
-    copy-frame-11 baselines: the segmenter's mask of frame 11 (what a method can see) and the
-    true mask of frame 11 (reference), in one table.
+    """The competition Jaccard of frame 22 before and after each post-processor, in one table
+    (the copy-frame-11 baseline and the ceiling are models of their own, configs/baselines/).
 
-    Reads ``pred_stages`` (from a predictor with post-processors), ``context_masks`` read
-    from a segmenter's masks and ``input_masks`` where the samples have them
-    (``copy_frame11_predictions``); videos without true masks are skipped. With ``input_masks`` each row also
+    Reads ``pred_stages`` (from a predictor with post-processors; else the one ``raw`` row of
+    ``pred_masks``); videos without true masks are skipped. With ``input_masks`` each row also
     gets the IoU of objects seen in frames 1-11 and of new ones (``<row>_seen_iou``,
     ``<row>_new_iou``).
 
@@ -230,7 +227,6 @@ class PostprocessingTable(BaseMetric):
                 continue
             gt = s[self.gt_key][-1]
             preds = dict(s.get('pred_stages') or {'raw': s['pred_masks'][-1]})
-            preds.update(copy_frame11_predictions(s))
             result = {}
             for k, v in preds.items():
                 v = v.to(gt.device)

@@ -9,7 +9,7 @@ train_pipeline = [
     dict(type='PackVideoInputs'),
 ]
 # the true masks of frames 1-11 come along, where there are masks, for the seen/new-object
-# breakdown of the metric and the copy-frame-11 baseline
+# breakdown of the metric
 test_pipeline = [
     dict(type='LoadVideo', load_input_masks='auto'),
     dict(type='PackVideoInputs'),
@@ -32,7 +32,7 @@ val_dataloader = dict(
 )
 test_dataloader = val_dataloader
 val_evaluator = dict(type='FutureSegJaccard')
-# the score before/after each post-processor beside the copy-frame-11 baselines
+# the score before/after each post-processor (the baselines: configs/baselines/)
 test_evaluator = [dict(type='FutureSegJaccard'), dict(type='PostprocessingTable')]
 # tools/test.py --tta: every video as is and flipped horizontally (all frames and masks), the
 # class probabilities averaged (flipped back), then the post-processors
