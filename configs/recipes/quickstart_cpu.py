@@ -40,17 +40,23 @@ stages = [
          rows={'future/jaccard': 'segment true frame 22 (ceiling)'}),
     # the segmenter's own score on every val frame, from its masks (a line under the table)
     dict(type='SegmenterFrameScores', name='segmenter_frames', masks='seg_masks'),
-    # the motion prior alone (no parameters: tools/test.py without a checkpoint), the learned
-    # dynamics' control: the objects of frame 11 moved on along their tracks, from the
-    # segmenter's masks (and, for reference, from the true ones)
+    # the image extrapolation (MotionPrior: each centroid moved on along its image track, the
+    # prior of the SimVP routes), then the floor-plane extrapolation (FloorTrackMotion: the
+    # track on the floor through the fixed camera, slowing down as its shape and material
+    # slide), the learned dynamics' control; no parameters: tools/test.py without a checkpoint
+    dict(type='TestModel', name='extrapolate_image', config='configs/dynamics/image_extrapolation_small_cpu.py',
+         model_overrides=_post,
+         cfg_options={'test_dataloader.dataset.context_mask_root': '{seg_masks.val}'},
+         rows={'stages/raw': 'extrapolate objects in the image (MotionPrior)',
+               'stages/NewObjectSuppression': 'extrapolate objects in the image (MotionPrior) + fill holes + NOS'}),
     dict(type='TestModel', name='extrapolate', config='configs/dynamics/motion_extrapolation_small_cpu.py',
          model_overrides=_post, gap=True,
          cfg_options={'test_dataloader.dataset.context_mask_root': '{seg_masks.val}'},
-         rows={'stages/raw': 'extrapolate objects (motion prior alone)',
-               'stages/NewObjectSuppression': 'extrapolate objects (motion prior alone) + fill holes + NOS'}),
+         rows={'stages/raw': 'extrapolate objects on the floor (floor prior alone)',
+               'stages/NewObjectSuppression': 'extrapolate objects on the floor (floor prior alone) + fill holes + NOS'}),
     dict(type='TestModel', name='extrapolate_true', config='configs/dynamics/motion_extrapolation_small_cpu.py',
          cfg_options={'test_dataloader.dataset.context_mask_root': None}, gap=True,
-         rows={'future/jaccard': 'extrapolate objects (true masks of frames 1-11)'}),
+         rows={'future/jaccard': 'extrapolate objects on the floor (true masks of frames 1-11)'}),
     # learned object dynamics: where each object goes, from the tracks of train (true masks,
     # corrupted like the segmenter's) and of the pseudo-labelled unlabelled videos
     dict(type='TrainModel', name='dynamics', config='configs/dynamics/object_dynamics_small_cpu.py',

@@ -23,12 +23,14 @@ def main(argv=None):
     p.add_argument('--batch-size', type=int, default=22)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--overwrite', action='store_true', help='replace labels of other weights')
+    p.add_argument('--limit', type=int, help='label only the first N videos of the split (by number)')
     args = p.parse_args(argv)
     register_all_modules()
     model = init_model(args.config, args.checkpoint, args.device)
     out = args.out or osp.join(args.data_root, 'pseudo_labels', args.split)
     written, skipped = write_pseudo_labels(model, osp.join(args.data_root, args.split), out,
-                                           batch_size=args.batch_size, overwrite=args.overwrite)
+                                           batch_size=args.batch_size, overwrite=args.overwrite,
+                                           limit=args.limit)
     print(f'{out}: wrote {written} videos, skipped {skipped} already labelled')
 
 

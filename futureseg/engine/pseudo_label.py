@@ -11,6 +11,7 @@ import json
 import os
 import os.path as osp
 import shutil
+from typing import Optional
 
 import numpy as np
 import torch
@@ -38,7 +39,8 @@ def weights_sha256(model):
 
 
 def write_pseudo_labels(model: torch.nn.Module, split_dir: str, out_dir: str, batch_size: int = 22,
-                        overwrite: bool = False, progress: bool = True) -> tuple:
+                        overwrite: bool = False, progress: bool = True,
+                        limit: Optional[int] = None) -> tuple:
     """Label every video of ``split_dir`` into ``out_dir``; with several processes, each
     labels its share.
 
@@ -49,6 +51,8 @@ def write_pseudo_labels(model: torch.nn.Module, split_dir: str, out_dir: str, ba
         batch_size (int): frames per forward pass. Default 22.
         overwrite (bool): replace labels written by other weights. Default False.
         progress (bool): show a progress bar. Default True.
+        limit (int, optional): label only the first ``limit`` videos (by number), e.g. the
+            share of a growing split a data-scaling row trains on. Default None (all).
 
     Returns:
         tuple: (written, skipped) video counts.
@@ -72,7 +76,8 @@ def write_pseudo_labels(model: torch.nn.Module, split_dir: str, out_dir: str, ba
     os.makedirs(out_dir, exist_ok=True)
     if rank == 0 and not osp.isfile(meta_path):
         write_json_atomic(meta_path, dict(weights_sha256=digest, split_dir=osp.abspath(split_dir)))
-    videos = [v for k, v in enumerate(list_videos(split_dir)) if k % world == rank]
+    videos = list_videos(split_dir)[:limit]
+    videos = [v for k, v in enumerate(videos) if k % world == rank]
     todo = [(vid, path) for vid, path in videos
             if not osp.isfile(osp.join(out_dir, f'video_{vid}', 'mask.npy'))]
     bar = None

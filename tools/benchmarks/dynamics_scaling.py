@@ -8,8 +8,9 @@ After a quickstart (its data, segmenter and masks), for each multiplier m the le
 plus enough pseudo-labelled unlabelled videos that the data set holds m times the
 quickstart's videos (the extra ones generated as unlabelled, labelled by the quickstart's
 segmenter, as the recipe's SegmentFrames does), then tested through tools/test.py on the
-segmenter's masks of val with the ``GapBreakdown`` metric; its control (the motion prior
-alone) is tested the same way once. The extra videos are generated into ``<out>/gen`` (their
+segmenter's masks of val with the ``GapBreakdown`` metric; its control (the floor-plane
+extrapolation alone) and the image extrapolation it replaced are tested the same way once.
+The extra videos are generated into ``<out>/gen`` (their
 own generator record and seed) and ``<out>/data`` links train and val to the quickstart's and
 unlabeled to the new ones, so the quickstart's own data set is left as it was.
 Prints a table and writes JSON (``<out>/dynamics_scaling.json``) and Markdown.
@@ -29,6 +30,8 @@ from futureseg.utils.machine import hardware_summary, machine_info
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/dynamics/object_dynamics_small_cpu.py'
 CONTROL = 'configs/dynamics/motion_extrapolation_small_cpu.py'
+# the image-space extrapolation (the SimVP routes' MotionPrior), what the floor prior replaced
+IMAGE_PRIOR = 'configs/dynamics/image_extrapolation_small_cpu.py'
 GAP_TOOL = 'tools/analysis_tools/gap_breakdown.py'
 
 
@@ -90,8 +93,11 @@ def main(argv=None):
     with open(osp.join(qs_data, 'generator.json')) as f:
         gen = json.load(f)
     rows = []
+    image = test(IMAGE_PRIOR, None, data, seg_val, osp.join(args.out, 'image_prior'), log)
+    rows.append(dict(setting='image extrapolation alone (MotionPrior)', videos=0, **image))
+    print(rows[-1], flush=True)
     control = test(CONTROL, None, data, seg_val, osp.join(args.out, 'control'), log)
-    rows.append(dict(setting='motion prior alone (control)', videos=0, **control))
+    rows.append(dict(setting='floor extrapolation alone (control)', videos=0, **control))
     print(rows[-1], flush=True)
     for m in sorted(args.multipliers):
         # unlabelled videos so that the data set holds m x the quickstart's
@@ -102,7 +108,7 @@ def main(argv=None):
                                          '--no-progress'], log)
         masks = osp.join(data, 'seg_masks', 'unlabeled')
         t_seg = run('pseudo_label', [seg['config'], seg['checkpoint'], data, '--split', 'unlabeled',
-                                     '--out', masks], log)
+                                     '--out', masks, '--limit', n_unlabeled], log)
         work = osp.join(args.out, f'x{m}')
         opts = [f'train_dataloader.dataset.datasets.0.data_root={data}',
                 f'train_dataloader.dataset.datasets.1.data_root={data}',
