@@ -126,3 +126,21 @@ def test_build_track_motion_reads_a_motion_prior_config():
         FloorTrackMotion(camera=dict(fov=30))
     with pytest.raises(ValueError, match='deceleration takes 1 value or 6'):
         FloorTrackMotion(deceleration=[1.0, 2.0])
+
+
+def test_a_mask_error_does_not_send_an_object_across_the_world():
+    """A class id seen in two far places (a segmenter's mistake) fits an absurd speed: it is
+    slowed to ``max_speed``, the size factor stays in the painter's range, gradients finite."""
+    cam = camera()
+    tr = sliding_track([0.5, -1.0], [1.0, 0.5], 1.0)
+    stats = stats_of([tr], cam)
+    stats['cx'][0, -2, 1] = 2.0      # the id jumps from the far left ...
+    stats['cy'][0, -2, 1] = 5.0      # ... near the top in frame 10
+    motion = FloorTrackMotion(deceleration=1.0, learn_deceleration=True, max_speed=6.0)
+    out = motion(stats)
+    assert torch.isfinite(out['shift']).all() and torch.isfinite(out['scale']).all()
+    assert 0.25 <= out['scale'][0, 1].min() and out['scale'][0, 1].max() <= 4.0
+    # 6 units / s for 0.88 s is at most ~5.3 floor units: well inside a few image widths
+    assert out['shift'][0, 1].abs().max() < 3 * W
+    out['shift'][0, 1, -1].sum().backward()
+    assert torch.isfinite(motion.log_deceleration.grad).all()

@@ -213,7 +213,8 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
             out = self.head(x).unflatten(-1, (self.future_steps, 3))
             shift = shift + out[..., :2] * tr['unit']
             if self.learn_scale:
-                scale = scale * out[..., 2].exp()
+                # within the painter's range (paint_objects clamps at 0.25), no overflow
+                scale = (scale * out[..., 2].clamp(-3, 3).exp()).clamp(0.25, 4.0)
         present = tr['present'][..., None]
         tr.update(shift=shift * present[..., None], scale=torch.where(present, scale, 1.0))
         return tr
@@ -253,7 +254,7 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
         if self.learn_scale:
             # size: the square root of the area ratio
             ratio = 0.5 * torch.log(count.clamp(min=1) / mo['count'][..., None].clamp(min=1))
-            err_s = F.smooth_l1_loss(torch.log(mo['scale'][:, :, :s]), ratio, beta=0.1,
+            err_s = F.smooth_l1_loss(torch.log(mo['scale'][:, :, :s].clamp(min=1e-3)), ratio, beta=0.1,
                                      reduction='none')
             losses['loss_scale'] = (err_s * w).sum() / n
         return losses

@@ -82,6 +82,9 @@ class FloorTrackMotion(nn.Module):
             the model that owns this module). Default: False.
         frame_dt (float): Seconds between frames. Default: 0.08.
         window (int): Frames before the newest one the velocity is fitted over. Default: 2.
+        max_speed (float): Fastest speed believed, floor units / s: a faster fit is a mask
+            error (a class id seen in two places, a segmenter's mistake), slowed to it.
+            Default: 6.0.
         future_steps (int): Horizons 1..future_steps. Default: 11.
         num_classes (int): Classes. Default: 49.
         min_pixels (int): Pixels an object needs in a frame to be seen there. Default: 1.
@@ -90,7 +93,8 @@ class FloorTrackMotion(nn.Module):
     def __init__(self, camera: Optional[dict] = None, object_height: float = 0.4,
                  deceleration: Union[float, Sequence[float]] = 1.0,
                  learn_deceleration: bool = False, frame_dt: float = 0.08, window: int = 2,
-                 future_steps: int = 11, num_classes: int = NUM_CLASSES, min_pixels: int = 1):
+                 max_speed: float = 6.0, future_steps: int = 11, num_classes: int = NUM_CLASSES,
+                 min_pixels: int = 1):
         super().__init__()
         if window < 1:
             raise ValueError(f'window must be >= 1 (two frames give a velocity), got {window}')
@@ -99,7 +103,7 @@ class FloorTrackMotion(nn.Module):
         if unknown:
             raise ValueError(f'camera takes {sorted(SYNTHETIC_CAMERA)}, got unknown {sorted(unknown)}')
         self.camera = camera
-        self.object_height, self.frame_dt = object_height, frame_dt
+        self.object_height, self.frame_dt, self.max_speed = object_height, frame_dt, max_speed
         self.window, self.future_steps, self.min_pixels = window, future_steps, min_pixels
         log_dec = _per_group(deceleration, 'deceleration').clamp(min=1e-4).log()
         if learn_deceleration:
@@ -121,7 +125,8 @@ class FloorTrackMotion(nn.Module):
 
     def forward(self, stats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """``present`` (B, K), ``shift`` (B, K, S, 2) in pixels (dy, dx), ``scale`` (B, K, S),
-        and ``floor_velocity`` (B, K, 2) at the newest frame, floor units / s."""
+        and ``floor_velocity`` (B, K, 2) at the newest frame, floor units / s (the fit, before
+        ``max_speed``)."""
         h, w = stats['size']
         cam = self.image_camera(h, w)
         n = min(self.window + 1, stats['count'].shape[1])
@@ -153,6 +158,7 @@ class FloorTrackMotion(nn.Module):
         p0, v = fit(xy + 0.5 * (dec * t ** 2)[..., None] * direction[..., None, :])
         speed = v.norm(dim=-1)
         direction = v / speed.clamp(min=1e-6)[..., None]
+        speed = speed.clamp(max=self.max_speed)
         tau = torch.arange(1, self.future_steps + 1, device=xy.device, dtype=xy.dtype) * self.frame_dt
         stop = speed[..., None] / dec.squeeze(-1)[..., None].clamp(min=1e-6)             # (B, K, 1)
         s = torch.minimum(tau, stop)
@@ -161,7 +167,8 @@ class FloorTrackMotion(nn.Module):
         u0, v0, z0 = floor_to_pixels(cam, p0, self.object_height)
         u1, v1, z1 = floor_to_pixels(cam, path, self.object_height)
         shift = torch.stack([v1 - v0[..., None], u1 - u0[..., None]], -1)
-        scale = z0[..., None] / z1.clamp(min=1e-3)
+        # a path that leaves the camera's view cone (towards or behind it) is no size cue
+        scale = (z0[..., None] / z1.clamp(min=1e-3)).clamp(0.25, 4.0)
         keep = present[..., None]
         return dict(present=present, shift=torch.where(keep[..., None], shift, 0.0),
                     scale=torch.where(keep, scale, 1.0), floor_velocity=v * present[..., None])

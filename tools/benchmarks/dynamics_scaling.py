@@ -12,7 +12,8 @@ segmenter's masks of val with the ``GapBreakdown`` metric; its control (the floo
 extrapolation alone) and the image extrapolation it replaced are tested the same way once.
 The extra videos are generated into ``<out>/gen`` (their
 own generator record and seed) and ``<out>/data`` links train and val to the quickstart's and
-unlabeled to the new ones, so the quickstart's own data set is left as it was.
+unlabeled to the new ones (each row's ``x<m>/data`` links to the first of them it trains on),
+so the quickstart's own data set is left as it was.
 Prints a table and writes JSON (``<out>/dynamics_scaling.json``) and Markdown.
 """
 import argparse
@@ -110,10 +111,20 @@ def main(argv=None):
         t_seg = run('pseudo_label', [seg['config'], seg['checkpoint'], data, '--split', 'unlabeled',
                                      '--out', masks, '--limit', n_unlabeled], log)
         work = osp.join(args.out, f'x{m}')
-        opts = [f'train_dataloader.dataset.datasets.0.data_root={data}',
-                f'train_dataloader.dataset.datasets.1.data_root={data}',
+        # this row's unlabelled split: links to the first n generated videos (the generated
+        # split may hold more, for a larger row, whose masks are not written yet)
+        row_data = osp.join(work, 'data')
+        os.makedirs(osp.join(row_data, 'unlabeled'), exist_ok=True)
+        for split in ('train', 'val'):
+            if not osp.exists(osp.join(row_data, split)):
+                os.symlink(osp.abspath(links[split]), osp.join(row_data, split))
+        for _, path in list_videos(links['unlabeled'])[:n_unlabeled]:
+            link = osp.join(row_data, 'unlabeled', osp.basename(path))
+            if not osp.exists(link):
+                os.symlink(path, link)
+        opts = [f'train_dataloader.dataset.datasets.0.data_root={row_data}',
+                f'train_dataloader.dataset.datasets.1.data_root={row_data}',
                 f'train_dataloader.dataset.datasets.1.mask_root={masks}',
-                f'train_dataloader.dataset.datasets.1.indices={n_unlabeled}',
                 f'val_dataloader.dataset.data_root={data}',
                 f'val_dataloader.dataset.context_mask_root={seg_val}']
         t_train = run('train', [CONFIG, '--work-dir', work, '--cfg-options', *opts], log)
