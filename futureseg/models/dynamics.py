@@ -92,7 +92,8 @@ class TrackFeatures(nn.Module):
         Args:
             stats (dict): ``frame_stats`` of the context frames, newest last.
             prior (dict): The prior's extrapolation of them (``ImageTrackMotion`` /
-                ``FloorTrackMotion``): ``present``, ``shift``, ``scale``.
+                ``FloorTrackMotion``): ``present``, ``shift``, ``scale``, and the prior's own
+                ``features`` where it has some (appended).
 
         Returns:
             dict: ``present`` (B, K) bool; ``features`` (B, K, F); ``centroid`` (B, K, 2) and
@@ -117,7 +118,8 @@ class TrackFeatures(nn.Module):
         on_border = stats['border'][:, -1].float()
         goes = torch.cat([prior['shift'][:, :, -1] / unit,
                           prior['scale'][:, :, -1:].clamp(min=1e-3).log()], -1)
-        feats = torch.cat([per_frame, place, on_border[..., None], attrs, goes], -1)
+        extra = [prior['features']] if 'features' in prior else []
+        feats = torch.cat([per_frame, place, on_border[..., None], attrs, goes] + extra, -1)
         return dict(present=present, features=feats * present[..., None],
                     centroid=torch.stack([last_y, last_x], -1), count=count[:, -1], unit=unit)
 
@@ -188,7 +190,8 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
         self.init_postprocessing(postprocessors, known_objects)
         if learn:
             self.embed = nn.Sequential(
-                nn.Linear(self.tracks.num_features(num_input_frames), hidden), nn.GELU(),
+                nn.Linear(self.tracks.num_features(num_input_frames)
+                          + self.prior.num_features(num_input_frames), hidden), nn.GELU(),
                 nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.GELU(), nn.Dropout(dropout))
             self.interact = nn.TransformerEncoderLayer(
                 hidden, heads, dim_feedforward=2 * hidden, dropout=0.0, batch_first=True,

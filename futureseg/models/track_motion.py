@@ -51,6 +51,11 @@ class ImageTrackMotion(nn.Module):
         self.register_buffer('damping', _per_group(damping, 'damping'))
         self.register_buffer('groups', class_groups(num_classes), persistent=False)
 
+    def num_features(self, num_input_frames: int) -> int:
+        """Per-object features it adds to a learned model's (none: the model reads the image
+        track itself)."""
+        return 0
+
     def forward(self, stats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """``present`` (B, K), ``shift`` (B, K, S, 2) in pixels (dy, dx), ``scale`` (B, K, S)."""
         count, cy, cx = stats['count'], stats['cy'], stats['cx']
@@ -123,10 +128,15 @@ class FloorTrackMotion(nn.Module):
         return Camera(pos=np.asarray(c['pos'], float), target=np.asarray(c['target'], float),
                       fovy=float(c['fovy']), width=width, height=height)
 
+    def num_features(self, num_input_frames: int) -> int:
+        """Per-object features it adds to a learned model's: every context frame's place on
+        the floor along and across the fitted path (2 each), the speed and the deceleration."""
+        return 2 * num_input_frames + 2
+
     def forward(self, stats: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """``present`` (B, K), ``shift`` (B, K, S, 2) in pixels (dy, dx), ``scale`` (B, K, S),
-        and ``floor_velocity`` (B, K, 2) at the newest frame, floor units / s (the fit, before
-        ``max_speed``)."""
+        ``floor_velocity`` (B, K, 2) at the newest frame, floor units / s (the fit, before
+        ``max_speed``), and ``features`` (B, K, ``num_features``)."""
         h, w = stats['size']
         cam = self.image_camera(h, w)
         n = min(self.window + 1, stats['count'].shape[1])
@@ -170,8 +180,19 @@ class FloorTrackMotion(nn.Module):
         # a path that leaves the camera's view cone (towards or behind it) is no size cue
         scale = (z0[..., None] / z1.clamp(min=1e-3)).clamp(0.25, 4.0)
         keep = present[..., None]
+        # the whole track on the floor, in the frame of the fitted path (along, across): what
+        # a learned correction reads of curving paths and changing decelerations
+        ac, ay, ax = (stats[k].permute(0, 2, 1) for k in ('count', 'cy', 'cx'))      # (B, K, T)
+        track, ok = pixels_to_floor(cam, ax + 0.5, ay + 0.5, self.object_height)
+        on = ((ac >= self.min_pixels) & ok).float()[..., None]
+        rel = (track - p0[..., None, :]) * on
+        across = torch.stack([-direction[..., 1], direction[..., 0]], -1)
+        feats = torch.cat([(rel * direction[..., None, :]).sum(-1), (rel * across[..., None, :]).sum(-1),
+                           speed[..., None], dec[0, :, 0].expand_as(speed)[..., None]], -1)
+        feats = feats.clamp(-20, 20) * present[..., None]
         return dict(present=present, shift=torch.where(keep[..., None], shift, 0.0),
-                    scale=torch.where(keep, scale, 1.0), floor_velocity=v * present[..., None])
+                    scale=torch.where(keep, scale, 1.0), floor_velocity=v * present[..., None],
+                    features=feats)
 
 
 def build_track_motion(prior: Optional[dict], future_steps: int = 11,
