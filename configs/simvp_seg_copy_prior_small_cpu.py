@@ -7,7 +7,7 @@
 _base_ = ['./simvp_seg_small_cpu.py', '_base_/datasets/context_mask_pipelines.py']
 data_root = 'data/synth'
 # attribute readout: shape, material and colour learnt apart (as the segmenter's heads)
-model = dict(copy_prior=dict(type='CopyPrior', init=4.0), background_weight=1.0, readout='attributes')
+model = dict(prior=dict(type='CopyPrior', init=4.0), background_weight=1.0, readout='attributes')
 train_dataloader = dict(dataset=dict(pipeline={{_base_.context_train_pipeline}}))
 val_dataloader = dict(dataset={{_base_.context_test_dataset}})
 test_dataloader = val_dataloader

@@ -3,7 +3,7 @@
 # their tracks (MotionPrior), vote on the logits of frame 22; the network still sees only the
 # RGB frames and learns the corrections.
 _base_ = ['./simvp_seg_copy_prior_small_cpu.py', '_base_/models/motion_prior.py']
-model = dict(copy_prior={{_base_.motion_prior}})
+model = dict(prior={{_base_.motion_prior}})
 # 2 epochs, the better of them on val: the prior carries most of the result (in 3-epoch runs
 # the best epoch was the 1st or the 2nd in both routes), and the quickstart's 15 minutes go
 # to the segmenter, whose masks everything reads

@@ -382,7 +382,7 @@ def test_copy_prior_votes_with_the_input_masks_and_skips_ignore():
 
 def test_rgb_predictor_with_copy_prior_starts_at_copy_frame11():
     cfg = Config.fromfile(osp.join(FIXTURES, 'simvp_seg_tiny.py'))
-    cfg.model.update(copy_prior=50.0)  # overwhelms the untrained logits
+    cfg.model.update(prior=50.0)  # overwhelms the untrained logits
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
     inputs, samples = batch()
@@ -392,9 +392,46 @@ def test_rgb_predictor_with_copy_prior_starts_at_copy_frame11():
         assert torch.equal(s.pred_masks[-1], s.context_masks[-1])
     with pytest.raises(ValueError, match='context_masks'):
         model(inputs, [VideoDataSample(gt_masks=samples[0].gt_masks)] * 2, mode='tensor')
-    cfg.model.update(copy_prior=0.0)
+    cfg.model.update(prior=0.0)
     plain = MODELS.build(cfg.model)
-    assert plain.copy_prior is None and not any('copy_prior' in k for k in plain.state_dict())
+    assert plain.prior is None and not any('prior' in k for k in plain.state_dict())
+
+
+@pytest.mark.parametrize('fixture', ['simvp_seg_tiny.py', 'maskspace_tiny.py'])
+def test_old_keyword_copy_prior_warns_and_builds_the_same_prior(fixture):
+    cfg = Config.fromfile(osp.join(FIXTURES, fixture))
+    with pytest.warns(DeprecationWarning, match='use prior='):
+        old = MODELS.build(dict(cfg.model, copy_prior=dict(type='CopyPrior', init=3.0)))
+    assert type(old.prior).__name__ == 'CopyPrior' and old.prior.weight[-1] == 3.0
+    assert not hasattr(old, 'copy_prior')
+    with pytest.raises(ValueError, match='both prior= and its old name copy_prior='):
+        MODELS.build(dict(cfg.model, prior=2.0, copy_prior=3.0))
+
+
+@pytest.mark.parametrize('fixture', ['simvp_seg_tiny.py', 'maskspace_tiny.py'])
+def test_checkpoint_with_the_old_copy_prior_keys_loads_into_prior(fixture, tmp_path):
+    from mmengine.runner.checkpoint import load_checkpoint
+    cfg = Config.fromfile(osp.join(FIXTURES, fixture))
+    cfg.model.update(prior=4.0)
+    torch.manual_seed(0)
+    trained = MODELS.build(cfg.model)
+    with torch.no_grad():
+        trained.prior.weight.copy_(torch.arange(11.))
+    # what a checkpoint written before the rename holds: the prior under copy_prior.*
+    old = {k.replace('prior.', 'copy_prior.', 1) if k.startswith('prior.') else k: v
+           for k, v in trained.state_dict().items()}
+    assert 'copy_prior.weight' in old and 'prior.weight' not in old
+    fresh = MODELS.build(cfg.model)
+    fresh.load_state_dict(dict(old))  # strict: every key found under its new name
+    assert torch.equal(fresh.prior.weight, torch.arange(11.))
+    path = str(tmp_path / 'old.pth')
+    torch.save(dict(state_dict=old), path)
+    other = MODELS.build(cfg.model)
+    load_checkpoint(other, path, map_location='cpu', logger='silent')  # init_model's loader
+    assert all(torch.equal(v, trained.state_dict()[k]) for k, v in other.state_dict().items())
+    # a pretrained= copy from an old checkpoint maps the prior's keys too
+    loaded, _, _ = MODELS.build(cfg.model).load_pretrained(path, key_map={'prior.': 'prior.'})
+    assert loaded == ['prior.weight']
 
 
 def test_rgb_predictor_attribute_readout_gives_class_log_probabilities():

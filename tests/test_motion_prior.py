@@ -91,7 +91,7 @@ def test_nearer_object_wins_where_two_land_on_one_pixel():
 
 def test_motion_prior_starts_the_mask_space_model_at_the_extrapolation():
     cfg = Config.fromfile(osp.join(FIXTURES, 'maskspace_tiny.py'))
-    cfg.model.update(output='all', copy_prior=dict(type='MotionPrior', init=50.0, window=3))
+    cfg.model.update(output='all', prior=dict(type='MotionPrior', init=50.0, window=3))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
     masks = moving_square(velocity=(1, 0), start=(0, 2))
@@ -101,16 +101,16 @@ def test_motion_prior_starts_the_mask_space_model_at_the_extrapolation():
     expected = extrapolate_masks(masks[None], range(1, 12), window=3)[0]
     assert torch.equal(out, expected)
     with torch.no_grad():  # one weight per horizon, and the ones used get gradients
-        model.copy_prior.weight.copy_(torch.arange(1., 12.))
-    logits = model.copy_prior(torch.zeros(1, 2, 49, H, W), masks[None], [3, 11])
+        model.prior.weight.copy_(torch.arange(1., 12.))
+    logits = model.prior(torch.zeros(1, 2, 49, H, W), masks[None], [3, 11])
     assert logits[0, 0, CUBE].max() == 3 and logits[0, 1, 0].max() == 11
     with pytest.raises(ValueError, match='horizons'):
-        model.copy_prior(torch.zeros(1, 2, 49, H, W), masks[None], [12, 13])
+        model.prior(torch.zeros(1, 2, 49, H, W), masks[None], [12, 13])
 
 
 def test_rgb_predictor_with_motion_prior_config():
     cfg = Config.fromfile(osp.join(FIXTURES, 'simvp_seg_tiny.py'))
-    cfg.model.update(copy_prior=dict(type='MotionPrior', init=50.0, damping=[1.0] * 6))
+    cfg.model.update(prior=dict(type='MotionPrior', init=50.0, damping=[1.0] * 6))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
     masks = moving_square(velocity=(0, 1), start=(2, 0))
@@ -127,7 +127,7 @@ def test_shipped_configs_build_the_motion_prior():
     for name in ('configs/maskspace/maskspace_gsta_motion_small_cpu.py',
                  'configs/simvp_seg_motion_prior_small_cpu.py'):
         cfg = Config.fromfile(osp.join(root, name))
-        prior = MODELS.build(dict(cfg.model.copy_prior))
+        prior = MODELS.build(dict(cfg.model.prior))
         assert type(prior).__name__ == 'MotionPrior' and prior.damping.numel() == 6
 
 

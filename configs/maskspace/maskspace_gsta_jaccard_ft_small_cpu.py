@@ -2,7 +2,7 @@
 # (maskspace_gsta_motion_small_cpu.py: CPU widths, motion prior), from its checkpoint
 # (--cfg-options load_from=...).
 _base_ = ['./maskspace_gsta_small_cpu.py', '../_base_/models/motion_prior.py']
-model = dict(copy_prior={{_base_.motion_prior}}, losses=[
+model = dict(prior={{_base_.motion_prior}}, losses=[
     dict(type='WeightedCrossEntropyLoss', background_weight=0.1, loss_weight=1.0),
     dict(type='SoftJaccardLoss', loss_weight=1.0, classes='present'),
 ])

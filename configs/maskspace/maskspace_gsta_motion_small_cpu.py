@@ -4,7 +4,7 @@
 # on the quickstart data from the segmenter's masks, docs/motion_prior.md) and the network
 # learns what it misses: collisions, objects entering, the segmenter's errors.
 _base_ = ['./maskspace_gsta_small_cpu.py', '../_base_/models/motion_prior.py']
-model = dict(copy_prior={{_base_.motion_prior}})
+model = dict(prior={{_base_.motion_prior}})
 # 1 epoch: the prior carries most of the result, and the quickstart's 15 minutes go to the
 # segmenter, whose masks everything reads (in the 2-epoch quickstart of commit 53a985c the
 # 1st epoch scored 0.4603 on val, the 2nd 0.4601)

@@ -10,7 +10,7 @@ import torch.nn as nn
 
 from futureseg.datasets.layout import DataError, list_videos, load_frame
 from futureseg.structures import VideoDataSample
-from futureseg.models import SimVPBase, SimVPMaskSpacePredictor
+from futureseg.models import SimVPBase, SimVPMaskPredictor, SimVPMaskSpacePredictor
 from .inference import init_model
 
 COURSE_SIZE = (160, 240)
@@ -70,8 +70,9 @@ def model_complexity(config, shape: Optional[Tuple[int, int]] = None) -> dict:
             c = next(m for m in model.encoder.modules() if isinstance(m, nn.Conv2d)).in_channels
         inputs = (torch.zeros(1, t, c, h, w), )
         described = f'1 x {t} x {c} x {h} x {w} frames'
-        # a mask-space model, or an RGB model with a copy prior, reads the masks of frames 1-11
-        if isinstance(model, SimVPMaskSpacePredictor) or getattr(model, 'copy_prior', None) is not None:
+        # a mask-space model, or an RGB model with a prior, reads the masks of frames 1-11
+        if isinstance(model, SimVPMaskSpacePredictor) or (
+                isinstance(model, SimVPMaskPredictor) and model.prior is not None):
             inputs += (torch.zeros(1, t, h, w, dtype=torch.long), )
             described += f' + 1 x {t} x {h} x {w} masks'
     else:

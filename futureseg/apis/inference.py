@@ -26,7 +26,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 
 from futureseg.datasets.layout import DataError, list_videos
-from futureseg.models import SimVPFramePredictor, SimVPMaskSpacePredictor
+from futureseg.models import SimVPFramePredictor, SimVPMaskPredictor, SimVPMaskSpacePredictor
 from futureseg.models.loading import build_model
 from futureseg.models.segment import segment_last_predicted_frames, segment_tensors
 
@@ -108,12 +108,12 @@ def expand_inputs(inputs) -> list:
 
 def reads_context_masks(model) -> bool:
     """Whether the model reads the masks of frames 1-11 (``context_masks``): a mask-space
-    model always; an RGB predictor with a copy prior, or whose post-processors take their
+    model always; an RGB predictor with a prior (copy or motion), or whose post-processors take their
     known objects from them."""
     if isinstance(model, SimVPMaskSpacePredictor):
         return True
     known = getattr(model, 'known_objects', None) or {}
-    return bool(getattr(model, 'copy_prior', None) is not None
+    return bool(isinstance(model, SimVPMaskPredictor) and model.prior is not None
                 or (getattr(model, 'postprocessors', None) and known.get('source') == 'context_masks'))
 
 

@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from futureseg.structures.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS
 from ..data_preprocessor import stack_field
-from .predictors import SimVPMaskPredictor
+from .predictors import SimVPMaskPredictor, prior_argument
 
 
 @MODELS.register_module()
@@ -73,10 +73,12 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         feedback (str): What is fed back: 'hard' (embedding of the arg-max, as at test time)
             or 'soft' (expected embedding under the softmax; gradients flow through it).
             Default: 'hard'.
-        copy_prior (float | dict): As SimVPMaskPredictor's (a number: ``CopyPrior``, a
-            learned vote of the input masks on the logits, the newest frame's weight starting
-            at this value; a dict: e.g. ``dict(type='MotionPrior', ...)``); here on by
-            default; 0 = off. Default: 4.0.
+        prior (float | dict): As SimVPMaskPredictor's (a number: ``CopyPrior``, a learned
+            vote of the input masks on the logits, the newest frame's weight starting at this
+            value; a dict: e.g. ``dict(type='MotionPrior', ...)``); here on by default;
+            0 = off. Default: 4.0.
+        copy_prior (float | dict, optional): Deprecated: the old name of ``prior``; it warns,
+            and it is an error beside a ``prior`` other than the default. Default: None.
         ss_prob (float): Scheduled sampling: the chance that a training rollout feeds the
             model its own predictions (set over training by ``ScheduledSamplingHook``;
             0 = teacher forcing). Default: 0.0.
@@ -89,7 +91,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
 
     def __init__(self, *args, embed_dim: int = 8, with_frames: bool = False,
                  downsample: int = 1, mode: str = 'direct', future_steps: int = 11,
-                 feedback: str = 'hard', copy_prior: Union[float, dict] = 4.0, ss_prob: float = 0.,
+                 feedback: str = 'hard', prior: Union[float, dict] = 4.0,
+                 copy_prior: Union[float, dict, None] = None, ss_prob: float = 0.,
                  ss_steps: int = 0, num_classes: int = NUM_CLASSES,
                  ignore_index: int = IGNORE_INDEX, **kwargs):
         if mode not in ('direct', 'autoregressive'):
@@ -104,7 +107,7 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         in_ch = (embed_dim + (3 if with_frames else 0)) * downsample ** 2
         kwargs['encoder'] = dict(kwargs['encoder'], in_channels=in_ch)
         super().__init__(*args, num_classes=num_classes, ignore_index=ignore_index,
-                         copy_prior=copy_prior, **kwargs)
+                         prior=prior_argument(prior, copy_prior, 4.0), **kwargs)
         self.embedding = MaskEmbedding(num_classes, embed_dim, ignore_index)
         self.with_frames, self.downsample, self.mode = with_frames, downsample, mode
         self.future_steps, self.feedback = future_steps, feedback
@@ -139,8 +142,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         if self.upsample is not None:
             feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
         feats = self.class_scores(feats)
-        if self.copy_prior is not None and window is not None:
-            feats = self.copy_prior(feats, window, horizons or self.output_horizons(feats.shape[1]))
+        if self.prior is not None and window is not None:
+            feats = self.prior(feats, window, horizons or self.output_horizons(feats.shape[1]))
         return feats
 
     # -- the two prediction modes ----------------------------------------------------------

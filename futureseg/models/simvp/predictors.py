@@ -1,5 +1,6 @@
 """SimVP models: the frame predictor (pre-training) and the future-mask predictor."""
 import copy
+import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -31,6 +32,45 @@ def build_prior(cfg: Union[float, dict, None], num_frames: int,
             cfg.setdefault('num_frames', num_frames)
         return MODELS.build(cfg)
     return CopyPrior(num_frames, cfg, num_classes)
+
+
+def prior_argument(prior: Union[float, dict, None], copy_prior: Union[float, dict, None],
+                   default: Union[float, dict, None]) -> Union[float, dict, None]:
+    """The ``prior`` a model was given, accepting the old keyword ``copy_prior`` (it held a
+    ``MotionPrior`` as often as a ``CopyPrior``) with a ``DeprecationWarning``.
+
+    Args:
+        prior (float | dict | None): The ``prior=`` argument.
+        copy_prior (float | dict | None): The old ``copy_prior=`` argument; None if not given.
+        default (float | dict | None): ``prior``'s default in the signature: a ``prior`` that
+            differs from it counts as given, and then ``copy_prior`` is an error.
+
+    Returns:
+        float | dict | None: The prior to build.
+    """
+    if copy_prior is None:
+        return prior
+    if prior != default:
+        raise ValueError('both prior= and its old name copy_prior= are given: give prior= only')
+    warnings.warn('copy_prior= is deprecated: use prior= (the same values: a number for a '
+                  "CopyPrior's starting weight, or a prior's config such as "
+                  "dict(type='MotionPrior', ...))", DeprecationWarning, stacklevel=3)
+    return copy_prior
+
+
+#: State-dict prefix of a future predictor's prior in checkpoints written before it was
+#: renamed ``prior`` (``rename_old_prior_keys`` maps it).
+OLD_PRIOR_PREFIX = 'copy_prior.'
+
+
+def rename_old_prior_keys(state_dict: dict, prefix: str = '') -> None:
+    """Rename, in place, the keys ``{prefix}copy_prior.*`` of an old checkpoint to
+    ``{prefix}prior.*`` (the attribute's name since), so that old checkpoints still load."""
+    old = prefix + OLD_PRIOR_PREFIX
+    for key in [k for k in state_dict if k.startswith(old)]:
+        new = prefix + 'prior.' + key[len(old):]
+        if new not in state_dict:
+            state_dict[new] = state_dict.pop(key)
 
 
 class SimVPBase(BaseModel):
@@ -84,7 +124,8 @@ class SimVPBase(BaseModel):
         """Copy matching weights from a checkpoint; returns (loaded, new, unused) key lists."""
         key_map = key_map or {'encoder.': 'encoder.', 'translator.': 'translator.'}
         ckpt = _load_checkpoint(checkpoint, map_location=map_location)
-        src = ckpt.get('state_dict', ckpt)
+        src = dict(ckpt.get('state_dict', ckpt))
+        rename_old_prior_keys(src)  # a checkpoint from before the prior's rename
         own = self.state_dict()
         mapped, unused = {}, []
         for key, value in src.items():
@@ -241,15 +282,19 @@ class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
             can see), or ``dict(source='input_masks')`` (the true masks of frames 1-11, for
             reference; needs ``LoadVideo(load_input_masks=...)``). Required with
             post-processors. Default: None.
-        copy_prior (float | dict): 0 (off), or the starting weight of a learned vote of the
-            input frames' masks (``CopyPrior``) added to the logits, so that training starts
-            from the copy-frame-11 baseline and learns the motion on top; or the MODELS
-            config of another prior with that interface, e.g. ``dict(type='MotionPrior',
+        prior (float | dict): The prior on the logits (the attribute ``prior``): 0 (off),
+            or the starting weight of a learned vote of the input frames' masks
+            (``CopyPrior``) added to the logits, so that training starts from the
+            copy-frame-11 baseline and learns the motion on top; or the MODELS config of
+            another prior with that interface, e.g. ``dict(type='MotionPrior',
             damping=...)`` (the objects moved on along their tracks: training starts from
-            the extrapolation). The masks are each sample's ``context_masks``
-            (``LoadVideo(load_context_masks=True)``: the segmenter's masks of frames 1-11 at
-            test time, the true ones, corrupted, in training); the network itself still sees
-            only the RGB frames. Default: 0.0.
+            the extrapolation). The masks are each sample's
+            ``context_masks`` (``LoadVideo(load_context_masks=True)``: the segmenter's masks
+            of frames 1-11 at test time, the true ones, corrupted, in training); the network
+            itself still sees only the RGB frames. Checkpoints written when the attribute
+            was ``copy_prior`` (keys ``copy_prior.*``) load into it. Default: 0.0.
+        copy_prior (float | dict, optional): Deprecated: the old name of ``prior``; it warns,
+            and it is an error beside a ``prior`` other than the default. Default: None.
         readout (str): 'classes' (a 1x1 convolution to the 49 class logits) or 'attributes'
             (to the 14 shape / material / colour logits, combined into the 49 class
             log-probabilities by ``attribute_log_probs``: each attribute is then learnt
@@ -261,8 +306,9 @@ class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
                  class_weight: Optional[Sequence[float]] = None, background_weight: float = 0.6,
                  ignore_index: int = IGNORE_INDEX, loss_weight: float = 1.0,
                  losses: Optional[List[dict]] = None, postprocessors: Sequence[dict] = (),
-                 known_objects: Optional[dict] = None, copy_prior: Union[float, dict] = 0.,
-                 readout: str = 'classes', **kwargs):
+                 known_objects: Optional[dict] = None, prior: Union[float, dict] = 0.,
+                 copy_prior: Union[float, dict, None] = None, readout: str = 'classes',
+                 **kwargs):
         if output not in ('last', 'all'):
             raise ValueError(f"output must be 'last' or 'all', got {output!r}")
         if readout not in ('classes', 'attributes'):
@@ -282,7 +328,14 @@ class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
             raise ValueError('losses is empty: give at least one loss')
         self.losses = nn.ModuleList(MODELS.build(cfg) for cfg in losses)
         self.init_postprocessing(postprocessors, known_objects)
-        self.copy_prior = build_prior(copy_prior, self.num_input_frames, num_classes)
+        self.prior = build_prior(prior_argument(prior, copy_prior, 0.), self.num_input_frames,
+                                 num_classes)
+        # checkpoints from before the rename keep the prior's weights under copy_prior.*
+        self._register_load_state_dict_pre_hook(self._rename_old_prior_keys)
+
+    @staticmethod
+    def _rename_old_prior_keys(state_dict, prefix, *args) -> None:
+        rename_old_prior_keys(state_dict, prefix)
 
     def logits(self, inputs: torch.Tensor,
                context: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -291,8 +344,8 @@ class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
         hid, skip = self.encode_translate(inputs)
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
         logits = self.class_scores(self.decode(hid, skip, steps))  # (B, To, K, H, W)
-        if self.copy_prior is not None:
-            logits = self.copy_prior(logits, context, self.output_horizons(logits.shape[1]))
+        if self.prior is not None:
+            logits = self.prior(logits, context, self.output_horizons(logits.shape[1]))
         return logits
 
     def output_horizons(self, steps: int) -> List[int]:
@@ -319,7 +372,7 @@ class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor'):
-        context = self.context(inputs, data_samples) if self.copy_prior is not None else None
+        context = self.context(inputs, data_samples) if self.prior is not None else None
         return self.finish(self.logits(inputs, context), data_samples, mode)
 
     def finish(self, logits: torch.Tensor, data_samples: Optional[list], mode: str):
