@@ -139,3 +139,30 @@ def test_build_prior_takes_a_number_or_a_config():
     assert copy.weight.tolist() == [0, 0, 0, 0, 2.0]
     motion = build_prior(dict(type='MotionPrior', window=2), 5, 7)
     assert type(motion).__name__ == 'MotionPrior' and motion.num_classes == 7
+
+
+def test_checkpoint_carries_the_damping_it_was_trained_with(tmp_path):
+    from futureseg.models.loading import build_model
+    cfg = Config.fromfile(osp.join(FIXTURES, 'maskspace_tiny.py'))
+    trained_damping = [0.7, 0.4, 0.9, 0.9, 0.7, 0.5]
+    cfg.model.update(prior=dict(type='MotionPrior', damping=trained_damping))
+    model = MODELS.build(cfg.model)
+    state = model.state_dict()
+    assert torch.allclose(state['prior.damping'], torch.tensor(trained_damping))
+    path = str(tmp_path / 'epoch_1.pth')
+    torch.save(dict(state_dict=state), path)
+    # built with another damping (another length too), loaded the way init_model / test.py do
+    for other in (1.0, [0.1] * 6):
+        cfg.model.prior.damping = other
+        loaded = build_model(cfg, path)
+        assert torch.allclose(loaded.prior.damping, torch.tensor(trained_damping))
+        # and it is the saved damping that moves the objects
+        masks = moving_square(velocity=(0, 1))[None]
+        out = loaded.prior(torch.zeros(1, 1, 49, H, W), masks, [11])
+        expected = extrapolate_occupancy(masks, [11], damping=trained_damping)
+        assert torch.allclose(out, loaded.prior.weight[-1] * expected)
+    # a checkpoint from before the damping was saved keeps the config's
+    old = {k: v for k, v in state.items() if k != 'prior.damping'}
+    torch.save(dict(state_dict=old), path)
+    cfg.model.prior.damping = 0.25
+    assert build_model(cfg, path).prior.damping.tolist() == [0.25]

@@ -151,6 +151,8 @@ class MotionPrior(nn.Module):
         damping (float | Sequence[float]): Share of the constant-velocity displacement
             reached at horizon ``last``, one value or one per (shape, material) in
             ``GROUP_NAMES`` order (fit it with ``tools/benchmarks/motion_extrapolation.py``).
+            Saved in checkpoints (the buffer ``damping``): a loaded checkpoint's value replaces
+            this one; a checkpoint without it (written before it was saved) keeps this one.
             Default: 1.0.
         future_steps (int): Horizons of a full output (frames 12-22 from frame 11); the
             horizon of a single output step is the last. Default: 11.
@@ -168,8 +170,19 @@ class MotionPrior(nn.Module):
         if damping.numel() not in (1, NUM_GROUPS):
             raise ValueError(f'damping takes 1 value or {NUM_GROUPS} ({", ".join(GROUP_NAMES)}), '
                              f'got {damping.numel()}')
-        self.register_buffer('damping', damping, persistent=False)
+        # persistent: a checkpoint carries the damping it was trained with (one without the
+        # key, written before, keeps the config's)
+        self.register_buffer('damping', damping)
         self.weight = nn.Parameter(torch.full((future_steps,), float(init)))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # the saved damping wins, also when it has the other accepted length (1 or 6 values)
+        saved = state_dict.get(prefix + 'damping')
+        if (saved is not None and saved.shape != self.damping.shape
+                and saved.numel() in (1, NUM_GROUPS) and saved.dim() == 1):
+            self.damping = torch.empty_like(saved, device=self.damping.device,
+                                            dtype=self.damping.dtype)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, logits: torch.Tensor, masks: torch.Tensor,
                 horizons: Optional[Sequence[int]] = None) -> torch.Tensor:
