@@ -166,3 +166,29 @@ def test_checkpoint_carries_the_damping_it_was_trained_with(tmp_path):
     torch.save(dict(state_dict=old), path)
     cfg.model.prior.damping = 0.25
     assert build_model(cfg, path).prior.damping.tolist() == [0.25]
+
+
+def test_motion_prior_takes_future_steps_from_the_model():
+    from futureseg.models.simvp.predictors import with_future_steps
+    cfg = Config.fromfile(osp.join(FIXTURES, 'maskspace_tiny.py'))
+    cfg.model.update(mode='autoregressive', future_steps=4, output='all',
+                     prior=dict(type='MotionPrior', init=1.0, damping=0.5))
+    model = MODELS.build(cfg.model)
+    assert model.prior.future_steps == 4 and model.prior.weight.numel() == 4
+    masks = moving_square(velocity=(0, 1))
+    samples = [VideoDataSample(context_masks=masks, gt_masks=masks[:4])]
+    assert model(torch.rand(1, 11, 3, H, W), samples, mode='tensor').shape == (1, 4, 49, H, W)
+    # the damping refers to the model's last step (4 ahead: stopped there), not to 11
+    vote = model.prior(torch.zeros(1, 1, 49, H, W), masks[None], [1])
+    assert torch.allclose(vote, extrapolate_occupancy(masks[None], [1], damping=0.5, last=4))
+    assert not torch.allclose(vote, extrapolate_occupancy(masks[None], [1], damping=0.5, last=11))
+    # a prior config that sets it keeps its own
+    cfg.model.prior.future_steps = 11
+    assert MODELS.build(cfg.model).prior.future_steps == 11
+    # the RGB predictor: its last output step is num_input_frames ahead
+    rgb = Config.fromfile(osp.join(FIXTURES, 'simvp_seg_tiny.py'))
+    rgb.model.update(num_input_frames=6, prior=dict(type='MotionPrior'))
+    assert MODELS.build(rgb.model).prior.future_steps == 6
+    # only priors that take future_steps get it
+    assert with_future_steps(dict(type='CopyPrior'), 4) == dict(type='CopyPrior')
+    assert with_future_steps(2.0, 4) == 2.0

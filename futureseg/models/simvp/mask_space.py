@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from futureseg.structures.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS
 from ..data_preprocessor import stack_field
-from .predictors import SimVPMaskPredictor, prior_argument
+from .predictors import SimVPMaskPredictor, prior_argument, with_future_steps
 
 
 @MODELS.register_module()
@@ -75,7 +75,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             Default: 'hard'.
         prior (float | dict): As SimVPMaskPredictor's (a number: ``CopyPrior``, a learned
             vote of the input masks on the logits, the newest frame's weight starting at this
-            value; a dict: e.g. ``dict(type='MotionPrior', ...)``); here on by default;
+            value; a dict: e.g. ``dict(type='MotionPrior', ...)``, whose ``future_steps``,
+            unless the config sets it, is the model's ``future_steps``); here on by default;
             0 = off. Default: 4.0.
         copy_prior (float | dict, optional): Deprecated: the old name of ``prior``; it warns,
             and it is an error beside a ``prior`` other than the default. Default: None.
@@ -107,7 +108,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         in_ch = (embed_dim + (3 if with_frames else 0)) * downsample ** 2
         kwargs['encoder'] = dict(kwargs['encoder'], in_channels=in_ch)
         super().__init__(*args, num_classes=num_classes, ignore_index=ignore_index,
-                         prior=prior_argument(prior, copy_prior, 4.0), **kwargs)
+                         prior=with_future_steps(prior_argument(prior, copy_prior, 4.0),
+                                                 future_steps), **kwargs)
         self.embedding = MaskEmbedding(num_classes, embed_dim, ignore_index)
         self.with_frames, self.downsample, self.mode = with_frames, downsample, mode
         self.future_steps, self.feedback = future_steps, feedback

@@ -1,5 +1,6 @@
 """SimVP models: the frame predictor (pre-training) and the future-mask predictor."""
 import copy
+import inspect
 import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -18,15 +19,32 @@ from ..attribute_heads import NUM_ATTRIBUTE_CHANNELS, attribute_log_probs
 from .copy_prior import CopyPrior
 
 
-def build_prior(cfg: Union[float, dict, None], num_frames: int,
-                num_classes: int) -> Optional[nn.Module]:
+def with_future_steps(cfg: Union[float, dict, None],
+                      future_steps: Optional[int]) -> Union[float, dict, None]:
+    """A prior's config with ``future_steps`` (the model's horizon of its last output step)
+    filled in where the prior's class takes it (``MotionPrior``) and the config does not set
+    it, so that the prior and the model cannot disagree silently; other configs as given."""
+    if future_steps is None or not isinstance(cfg, dict):
+        return cfg
+    kind = cfg.get('type')
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    if not (inspect.isclass(cls) and 'future_steps' in inspect.signature(cls).parameters):
+        return cfg
+    cfg = dict(cfg)
+    cfg.setdefault('future_steps', future_steps)
+    return cfg
+
+
+def build_prior(cfg: Union[float, dict, None], num_frames: int, num_classes: int,
+                future_steps: Optional[int] = None) -> Optional[nn.Module]:
     """A future predictor's prior on its logits: None for 0 / None, ``CopyPrior`` with that
-    starting weight for a number, else the MODELS config (``num_classes`` filled in, and a
-    ``CopyPrior``'s ``num_frames``)."""
+    starting weight for a number, else the MODELS config (``num_classes`` filled in, a
+    ``CopyPrior``'s ``num_frames``, and a ``MotionPrior``'s ``future_steps`` unless the
+    config sets them)."""
     if not cfg:
         return None
     if isinstance(cfg, dict):
-        cfg = dict(cfg)
+        cfg = dict(with_future_steps(cfg, future_steps))
         cfg.setdefault('num_classes', num_classes)
         if cfg.get('type') in ('CopyPrior', 'futureseg.CopyPrior', CopyPrior):
             cfg.setdefault('num_frames', num_frames)
@@ -288,7 +306,9 @@ class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
             copy-frame-11 baseline and learns the motion on top; or the MODELS config of
             another prior with that interface, e.g. ``dict(type='MotionPrior',
             damping=...)`` (the objects moved on along their tracks: training starts from
-            the extrapolation). The masks are each sample's
+            the extrapolation; its ``future_steps``, unless the config sets it, is
+            ``num_input_frames``, the horizon of the last output step). The masks are each
+            sample's
             ``context_masks`` (``LoadVideo(load_context_masks=True)``: the segmenter's masks
             of frames 1-11 at test time, the true ones, corrupted, in training); the network
             itself still sees only the RGB frames. Checkpoints written when the attribute
@@ -328,8 +348,10 @@ class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
             raise ValueError('losses is empty: give at least one loss')
         self.losses = nn.ModuleList(MODELS.build(cfg) for cfg in losses)
         self.init_postprocessing(postprocessors, known_objects)
+        # the last output step is num_input_frames ahead (output_horizons): a MotionPrior's
+        # future_steps, unless its config sets it
         self.prior = build_prior(prior_argument(prior, copy_prior, 0.), self.num_input_frames,
-                                 num_classes)
+                                 num_classes, future_steps=self.num_input_frames)
         # checkpoints from before the rename keep the prior's weights under copy_prior.*
         self._register_load_state_dict_pre_hook(self._rename_old_prior_keys)
 
