@@ -6,11 +6,11 @@
 #   refined by two 3x3 convolutions (16 channels) at full resolution, which give the
 #   background and the colour; the shape and the material are classified from the ASPP
 #   output (stride 4) and up-sampled.
-# Object-vs-background IoU 0.81 -> 0.93-0.95 and val Jaccard 0.60 -> 0.76 at the same 800
-# iterations; 1600 iterations here (0.79 at 1000, 0.82 at 1200, 0.85 at 1600; docs/segmenter.md
-# has the step times by CPU kind). Channels-last weights (ChannelsLastHook): 1.2x faster fp32
-# steps under oneDNN. Random crops were tried to cut the step time and cost too much shape
-# accuracy (64x96 crops: Jaccard 0.79 on val frames 11 and 22, shape 0.90).
+# What the refinement buys (object IoU and val Jaccard at the same iterations) and why 1600
+# iterations (shape keeps rising with training): docs/segmenter.md, with the commands.
+# Channels-last weights (ChannelsLastHook): faster fp32 steps under oneDNN (docs/benchmarks.md,
+# the segmenter's step). Random crops were tried to cut the step time and cost too much shape
+# accuracy (docs/segmenter.md, "Not shipped").
 _base_ = ['./deeplabv3_r18_attr_small_cpu.py']
 _resnet = {{_base_.model.backbone}}
 model = dict(

@@ -1,4 +1,4 @@
-# The Jaccard-loss fine-tune of the quickstart's mask-space model
+# The Jaccard-loss fine-tune of the CPU mask-space motion-prior model
 # (maskspace_gsta_motion_small_cpu.py: CPU widths, motion prior), from its checkpoint
 # (--cfg-options load_from=...).
 _base_ = ['./maskspace_gsta_small_cpu.py', '../_base_/models/motion_prior.py']

@@ -7,11 +7,11 @@
 # routes with the copy prior in place of the motion
 # prior, predict-then-segment, the winner's RGB SimVP without any prior (pre-trained, as the
 # winners trained it), mask-space gSTA autoregressive with scheduled sampling, the Jaccard-loss
-# fine-tune of the quickstart's mask-space model, and the hybrid (RGB + mask embeddings), each
+# fine-tune of the mask-space motion-prior model, and the hybrid (RGB + mask embeddings), each
 # without and with NOS.
 _base_ = ['./quickstart_cpu.py']
 title = 'futureseg recipes compared (CPU, 80x120 synthetic videos)'
-# every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val; the quickstart's
+# every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val; the two
 # motion-prior models 1 epoch (mask space) and 2 (RGB, the better of them))
 _nos = dict(postprocessors=[{{_base_.nos}}], known_objects={{_base_.known_from_segmenter}})
 _post = dict(postprocessors=[{{_base_.fill_holes}}, {{_base_.nos}}],
@@ -41,8 +41,8 @@ extra_stages = [
     dict(type='TestModel', name='rgb_seg_nos', model='rgb_seg', model_overrides=_post,
          rows={'stages/raw': "winner's RGB SimVP (IncepU) + motion prior",
                'stages/NewObjectSuppression': "winner's RGB SimVP (IncepU) + motion prior + fill holes + NOS"}),
-    # the quickstart's two routes with the copy prior in place of the motion prior (the
-    # previous quickstart's rows): what the motion prior is worth
+    # the two SimVP routes above with the copy prior in place of the motion prior (an earlier
+    # quickstart's rows): what the motion prior is worth
     dict(type='TrainModel', name='ms_copy', config='configs/maskspace/maskspace_gsta_small_cpu.py',
          amp=True),
     dict(type='TestModel', name='ms_copy_nos', model='ms_copy', model_overrides=_nos,
@@ -54,8 +54,8 @@ extra_stages = [
     # the seed's first result: segment the pre-trained frame predictor's frame 22
     dict(type='PredictThenSegment', name='predict_then_segment', predictor='pretrain',
          segmenter='segmenter', row='predict frames, segment frame 22'),
-    # the winner's RGB SimVP as the winners trained it (no prior; the quickstart's rgb_seg has
-    # the motion prior), from the pre-trained frame predictor
+    # the winner's RGB SimVP as the winners trained it (no prior; rgb_seg above has the
+    # motion prior), from the pre-trained frame predictor
     dict(type='TrainModel', name='rgb_seg_plain', config='configs/simvp_seg_small_cpu.py',
          amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}'}),
     # tested with NOS and the segmenter's masks of the val videos (seg_masks) as known objects

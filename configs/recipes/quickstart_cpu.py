@@ -1,9 +1,10 @@
 # The quickstart recipe (README's first command): on a 2-core CPU in under 15 minutes,
 #   python tools/run_recipe.py configs/recipes/quickstart_cpu.py
 # small synthetic videos (80 x 120): the data, the frame segmenter and its masks (pseudo-labels
-# of the unlabelled videos), the copy-frame-11 baseline and the ceiling, the motion prior's
-# extrapolation (the control) and the learned object dynamics beside it, each with NOS and a gap
-# breakdown. The SimVP routes (the winner's RGB SimVP, mask-space gSTA) are rows of
+# of the unlabelled videos), the copy-frame-11 baseline and the ceiling, the objects
+# extrapolated in the image (the motion prior) and on the floor (the learned dynamics'
+# control), and the learned object dynamics beside them, with NOS and gap breakdowns. The
+# SimVP routes (the winner's RGB SimVP, mask-space gSTA) are rows of
 # configs/recipes/compare_cpu.py; the full recipe's stage order is configs/recipes/full_gpu.py's.
 _base_ = ['../_base_/postprocessing/nos.py']
 title = 'futureseg quickstart (CPU, 80x120 synthetic videos)'

@@ -1,11 +1,12 @@
 # Pipelines of every model that reads the input frames' masks ("context masks": mask-space
-# models, the RGB route's copy prior): the true masks of train corrupted to look like the
+# models, the RGB route's prior): the true masks of train corrupted to look like the
 # segmenter's at test time; at val / test the segmenter's own (the dataset's context_mask_root).
 context_train_pipeline = [
     dict(type='LoadVideo', load_context_masks=True),
-    # the segmenter's commonest error is a whole object with the wrong shape in every frame
-    # (shape accuracy 0.84, docs/segmenter.md): 15 % of the objects get another shape; rarer
-    # one-frame swaps and drops on top
+    # the segmenter's commonest error is a whole object with the wrong shape in every frame:
+    # 15 % of the objects get another shape (set when its shape accuracy was 0.84, commit
+    # 7202750; the current segmenter's is in docs/segmenter.md); rarer one-frame swaps and
+    # drops on top
     dict(type='CorruptContextMasks', swap_prob=0.05, drop_prob=0.02, shape_swap_prob=0.15),
     dict(type='RandomVideoFlip', prob=0.5),
     dict(type='PackVideoInputs'),
