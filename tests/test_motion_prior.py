@@ -100,10 +100,28 @@ def test_motion_prior_starts_the_mask_space_model_at_the_extrapolation():
         out = model(torch.rand(1, 11, 3, H, W), samples, mode='predict')[0].pred_masks
     expected = extrapolate_masks(masks[None], range(1, 12), window=3)[0]
     assert torch.equal(out, expected)
-    with torch.no_grad():  # one weight per horizon, and the ones used get gradients
+    with torch.no_grad():  # one weight per horizon
         model.prior.weight.copy_(torch.arange(1., 12.))
-    logits = model.prior(torch.zeros(1, 2, 49, H, W), masks[None], [3, 11])
+    base = torch.zeros(1, 2, 49, H, W, requires_grad=True)
+    logits = model.prior(base, masks[None], [3, 11])
     assert logits[0, 0, CUBE].max() == 3 and logits[0, 1, 0].max() == 11
+    # gradients: the graph's leaves are the network's logits and the prior's weight only (the
+    # extrapolation of the masks is a constant of it); only the weights of the horizons used
+    # get a gradient, each the summed occupancy of its horizon (every pixel's occupancy sums to
+    # 1 over the classes: H * W); the logits get the identity
+    leaves, todo = set(), [logits.grad_fn]
+    while todo:
+        fn = todo.pop()
+        if hasattr(fn, 'variable'):
+            leaves.add(id(fn.variable))
+        todo += [f for f, _ in fn.next_functions if f is not None]
+    assert leaves == {id(base), id(model.prior.weight)}
+    model.prior.weight.grad = None
+    logits.sum().backward()
+    grad = model.prior.weight.grad
+    assert grad[[2, 10]].tolist() == pytest.approx([H * W, H * W])
+    assert grad[[i for i in range(11) if i not in (2, 10)]].abs().sum() == 0
+    assert torch.equal(base.grad, torch.ones_like(base))
     with pytest.raises(ValueError, match='horizons'):
         model.prior(torch.zeros(1, 2, 49, H, W), masks[None], [12, 13])
 
