@@ -1,78 +1,12 @@
-"""Training / inference benchmarks and the speed-ups they measure (CPU AMP, channels_last)."""
+"""The inference and segmenter-step benchmarks, and the speed-ups measured (CPU AMP,
+channels_last)."""
 import json
 import os.path as osp
-import sys
 
 import pytest
 import torch
 
 from conftest import ROOT, load_benchmark as load_tool
-
-BENCH = osp.join(ROOT, 'tools', 'benchmarks')
-
-
-@pytest.mark.parametrize('translator', ['IncepUTranslator', 'GSTATranslator', 'TAUTranslator'])
-@pytest.mark.parametrize('predictor', ['mask', 'frame'])
-def test_plain_simvp_is_the_same_network(predictor, translator):
-    """The benchmark's plain-PyTorch SimVP takes futureseg's weights key for key and computes
-    the same outputs, in eval and in train mode (batch norm statistics)."""
-    sys.path.insert(0, BENCH)
-    from plain_simvp import PlainSimVP
-
-    from futureseg.registry import MODELS
-    from futureseg.apis import register_all_modules
-    register_all_modules()
-    cfg = dict(encoder=dict(type='SimVPEncoder', in_channels=3, hid_S=8, N_S=4),
-               translator=dict(type=translator, hid_T=16, N_T=3),
-               decoder=dict(type='SimVPDecoder', hid_S=8, N_S=4))
-    cfg.update(type='SimVPMaskPredictor', output='last') if predictor == 'mask' else \
-        cfg.update(type='SimVPFramePredictor')
-    fw = MODELS.build(cfg)
-    fw.init_weights()
-    plain = PlainSimVP(translator, 8, 4, 16, 3, out_channels=49 if predictor == 'mask' else 3,
-                       last_only=predictor == 'mask')
-    state = {k: v for k, v in fw.state_dict().items() if k.startswith(('encoder.', 'translator.', 'decoder.'))}
-    plain.load_state_dict(state, strict=True)
-    assert sum(p.numel() for p in plain.parameters()) == sum(
-        p.numel() for n, p in fw.named_parameters() if not n.startswith('losses.'))
-    x = torch.rand(2, 11, 3, 16, 24)
-    for train in (False, True):
-        fw.train(train), plain.train(train)
-        with torch.no_grad():  # the same random numbers for both (stochastic depth in training)
-            torch.manual_seed(1)
-            a = fw(x)
-            torch.manual_seed(1)
-            b = plain(x)
-        assert a.shape == b.shape == ((2, 1, 49, 16, 24) if predictor == 'mask' else (2, 11, 3, 16, 24))
-        torch.testing.assert_close(a, b)
-
-
-def test_train_throughput_benchmark_runs_both_loops(tmp_path):
-    tool = load_tool('train_throughput')
-    out = tmp_path / 'train.json'
-    # each loop in its own spawned process (the default), as the CLI runs them
-    rows = tool.main(['--preset', 'quick', '--size', '16', '24', '--translators', 'gSTA',
-                      '--json', str(out)])
-    data = json.loads(out.read_text())
-    assert data['machine']['device'] == 'cpu' and len(data['rows']) == 2 == len(rows)
-    assert {r['predictor'] for r in rows} == {'mask', 'frame'}
-    for r in rows:
-        assert r['same_outputs'] is True
-        assert r['framework_samples_s'] > 0 and r['plain_samples_s'] > 0
-        # the ratio is rounded to 3 decimals, the rates too: a small ratio carries that rounding
-        assert r['framework_over_plain'] == pytest.approx(r['framework_samples_s'] / r['plain_samples_s'],
-                                                          rel=0.01, abs=1e-3)
-
-
-def test_train_throughput_speedup_settings_run(tmp_path):
-    """channels_last and AMP (bf16 on CPU) through the framework and the plain loop."""
-    tool = load_tool('train_throughput')
-    args = tool.parse_args(['--preset', 'quick', '--size', '16', '24', '--no-isolate'])
-    from futureseg.apis import register_all_modules
-    register_all_modules()
-    for precision, opts in (('fp32', dict(channels_last=True)), ('amp', {})):
-        row = tool.measure('mask', 'TAU', args, 2, precision, 'cpu', **opts)
-        assert row['same_outputs'] and row['framework_samples_s'] > 0 and row['precision'] == precision
 
 
 def test_inference_benchmark_times_the_test_path(tmp_path):

@@ -107,7 +107,7 @@ def test_gpu_check_cpu_dry_mode(tmp_path):
     skipped: no GPUs) and the table is written as markdown and JSON.
 
     A subset of the steps (data, a training, pseudo-labels on the device, inference, the skip
-    rule), to keep the suite fast; the whole dry mode (15 rows) takes minutes on 2 cores:
+    rule), to keep the suite fast; the whole dry mode (14 rows) takes minutes on 2 cores:
     ``python tools/gpu_check.py --cpu``."""
     work = tmp_path / 'check'
     steps = ['data', 'segmenter_train', 'pseudo_label', 'maskspace_train', 'infer', 'ddp2_train']

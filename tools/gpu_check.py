@@ -11,7 +11,7 @@ the segmenter, the frame predictor, the RGB mask predictor and the mask-space pr
 (tools/train.py with --amp on CUDA, then tools/test.py), pseudo-labelling
 (tools/pseudo_label.py) and inference (tools/infer.py) on the device, a 1-process torchrun
 DDP training (gloo on the CPU) and, with 2+ GPUs, a 2-process one, and a few rows of the
-training and inference benchmarks (their gpu preset; on the CPU their tiniest settings).
+inference benchmark (full width at 160 x 240; on the CPU its tiniest settings).
 A failed step does not stop the check: its row says why (the last lines of its log) and the
 steps that need its output are skipped. At the end one table (step, what ran, samples/s,
 peak memory, pass / fail) is printed and written to WORK_DIR/gpu_check.md and .json.
@@ -51,7 +51,6 @@ class Sizes:
     batch: int
     configs: Dict[str, str]
     model_options: Dict[str, Dict[str, object]]
-    bench_train: List[str]
     bench_infer: List[str]
     val_in_training: bool = True  # a validation at the end of each training (the check's GPU run)
 
@@ -64,8 +63,6 @@ GPU = Sizes(
                  rgb='configs/simvp_seg.py',
                  maskspace='configs/maskspace/maskspace_gsta.py'),
     model_options={},
-    bench_train=['--preset', 'gpu', '--predictors', 'mask', '--translators', 'gSTA',
-                 '--batch-sizes', '8', '16'],
     bench_infer=['--sizes', '160x240', '--videos', '16', '--width', 'full', '--batch-size', '8'])
 
 _TINY_SIMVP = {'model.encoder.hid_S': 8, 'model.encoder.N_S': 2, 'model.translator.hid_T': 16,
@@ -79,8 +76,6 @@ CPU = Sizes(
                  maskspace='configs/maskspace/maskspace_gsta_small_cpu.py'),
     model_options=dict(segmenter={'model.backbone.strides': [1, 2, 2, 1]}, frame=_TINY_SIMVP,
                        rgb=_TINY_SIMVP, maskspace=dict(_TINY_SIMVP, **{'model.embed_dim': 4})),
-    bench_train=['--preset', 'quick', '--size', '16', '24', '--predictors', 'mask',
-                 '--translators', 'gSTA'],
     bench_infer=['--sizes', '32x48', '--videos', '2', '--width', 'tiny', '--batch-size', '2',
                  '--paths', 'maskspace+nos'],
     val_in_training=False)
@@ -250,7 +245,7 @@ def _ddp_samples(ctx, step_dir, procs):
 def bench_commands(script: str, attr: str):
     def commands(ctx):
         out = osp.join(ctx.step_dir(attr), 'rows.json')
-        extra = getattr(ctx.sizes, attr) + ['--device', ctx.device] if attr == 'bench_train' else getattr(ctx.sizes, attr)
+        extra = getattr(ctx.sizes, attr)
         if attr == 'bench_infer':
             extra = extra + ['--data-dir', osp.join(ctx.step_dir(attr), 'data')]
         return [[f'tools/benchmarks/{script}', *extra, '--json', out]]
@@ -289,8 +284,6 @@ def plan() -> List[Step]:
              ['maskspace_train', 'segmenter_train'], samples=lambda ctx, d: (ctx.sizes.videos['hidden'], None)),
         ddp_step(1, 90),
         ddp_step(2, 90),
-        Step('bench_train', 'training benchmark, a few rows (train_throughput.py)',
-             bench_commands('train_throughput.py', 'bench_train'), 90, samples=bench_samples('framework_samples_s', 'framework_peak_mb')),
         Step('bench_infer', 'inference benchmark, a few rows (inference_benchmark.py)',
              bench_commands('inference_benchmark.py', 'bench_infer'), 90, samples=bench_samples('videos_s')),
     ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark in turn, one at a time (they would disturb each other's timings), each
 # printing its tables; logs and JSON go to work_dirs/benchmarks/.
-#   bash tools/benchmarks/run_all.sh            # ~1 hour on a 2-core CPU; GPU-sized grids on CUDA
+#   bash tools/benchmarks/run_all.sh            # GPU-sized settings on CUDA
 # PYTHON=... picks the interpreter (default: the project's .venv).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,10 +15,6 @@ run() {  # name, then the command's arguments
   "$PY" "$@" --json "$OUT/$name.json" 2>"$OUT/$name.err" | tee "$OUT/$name.log"
   echo "== $name took $((SECONDS - start)) s"
 }
-run train_throughput tools/benchmarks/train_throughput.py
-run train_speedups tools/benchmarks/train_throughput.py --speedups --translators gSTA --batch-sizes 8
-run train_resolution tools/benchmarks/train_throughput.py --sizes 80x120 160x240 320x480 \
-    --translators gSTA --batch-sizes 4 --precisions fp32
 run inference tools/benchmarks/inference_benchmark.py
 run inference_speedups tools/benchmarks/inference_benchmark.py --speedups --sizes 160x240
 run loader tools/benchmarks/loader_benchmark.py

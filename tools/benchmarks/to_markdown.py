@@ -1,7 +1,7 @@
 """Turn a benchmark's JSON into a markdown table (for docs/benchmarks.md), so that published
 figures are copied by a program, not by hand.
 
-    python tools/benchmarks/to_markdown.py work_dirs/benchmarks/train_throughput.json
+    python tools/benchmarks/to_markdown.py work_dirs/benchmarks/inference.json
     python tools/benchmarks/to_markdown.py work_dirs/benchmarks/loader.json --key speedups \
         --columns setting samples_per_s
 """
