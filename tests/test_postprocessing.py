@@ -185,45 +185,6 @@ def test_test_tool_prints_the_post_processing_stages(tiny_dataset, tmp_path):
     assert 'NewObjectSuppression' in out.stdout  # NOS ran on the known objects read
 
 
-def _hallucination_examples(n=12):
-    """Videos where a small isolated unknown region is a hallucination (truth: background)
-    and large known regions are right."""
-    rng = np.random.default_rng(0)
-    out = []
-    for _ in range(n):
-        pred, gt = blank(), blank()
-        y, x = rng.integers(0, 20), rng.integers(0, 30)
-        pred[y:y + 12, x:x + 12] = gt[y:y + 12, x:x + 12] = RED_RUBBER_CUBE
-        pred[34:38, 50:54] = BLUE_METAL_CUBE
-        out.append((pred, gt, {RED_RUBBER_CUBE}))
-    return out
-
-
-def test_learned_nos_fits_saves_and_loads(tmp_path):
-    from futureseg.postprocessing import LearnedNOS
-    learned = LearnedNOS.fit(_hallucination_examples(), reference_size=(40, 60))
-    assert learned.tree['train_accuracy'] == 1.0
-    m = blank()
-    m[2:14, 2:14] = RED_RUBBER_CUBE
-    m[30:34, 40:44] = BLUE_METAL_CUBE
-    out = learned(m, {RED_RUBBER_CUBE})
-    assert (out[30:34, 40:44] == 0).all() and (out[2:14, 2:14] == RED_RUBBER_CUBE).all()
-    path = str(tmp_path / 'learned_nos.json')
-    learned.save(path)
-    loaded = POSTPROCESSORS.build(dict(type='LearnedNOS', model_file=path, reference_size=(40, 60)))
-    assert np.array_equal(loaded(m, {RED_RUBBER_CUBE}), out)
-    with pytest.raises(FileNotFoundError, match='missing.json'):
-        LearnedNOS(model_file=str(tmp_path / 'missing.json'))
-
-
-def test_fit_learned_nos_tool(tiny_dataset, tmp_path):
-    _, ckpt = _tiny_checkpoint(tmp_path)
-    out = str(tmp_path / 'learned.json')
-    res = run_tool('tools/fit_learned_nos.py', 'tests/fixtures/simvp_seg_tiny.py', ckpt, '--out', out,
-                   '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}')
-    assert 'fitted on' in res.stdout and osp.isfile(out)
-
-
 def test_object_vote_gives_each_same_colour_region_its_majority_class():
     m = blank()
     m[5:15, 5:15] = RED_METAL_CUBE            # 100 px ...

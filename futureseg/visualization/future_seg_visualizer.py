@@ -57,7 +57,7 @@ def tile_row(tiles: Sequence[np.ndarray], gap: int = 2) -> np.ndarray:
     return np.concatenate(row, 1)
 
 
-_STAGE_TITLES = {'raw': 'predicted 22', 'NewObjectSuppression': 'after NOS', 'LearnedNOS': 'after learned NOS'}
+_STAGE_TITLES = {'raw': 'predicted 22', 'NewObjectSuppression': 'after NOS'}
 
 
 @VISUALIZERS.register_module()
