@@ -210,6 +210,22 @@ def test_model_zoo_page_from_the_run(tiny_run):
     assert '| [untrained.py](untrained.py) | no recorded run |' in text
 
 
+def test_work_dir_reads_what_the_recipe_records_only(tmp_path):
+    """Stage kinds, tested models and hardware come from recipe_state.json, never from logs;
+    a state from before they were recorded is named as such."""
+    from futureseg.apis.recipe import RecipeError, stage_type, tested_model
+    (tmp_path / 'test' / 'old').mkdir(parents=True)
+    (tmp_path / 'test' / 'old' / 'test.log').write_text('$ python tools/test.py a.py b.pth\n')
+    old = dict(status='done', outputs=dict(metrics='m.json'))
+    assert stage_type(str(tmp_path), 'old', old) == 'other'  # its test.log is not read
+    with pytest.raises(RecipeError, match="stage 'old' does not record the config"):
+        tested_model(str(tmp_path), 'old', dict(old, type='TestModel'))
+    new = dict(status='done', type='TestModel',
+               outputs=dict(config='c.py', checkpoint=None, model='train'))
+    assert stage_type(str(tmp_path), 'new', new) == 'TestModel'
+    assert tested_model(str(tmp_path), 'new', new) == ('c.py', None, 'train')
+
+
 def test_test_tool_segmenter_tta_json_out_and_show(tiny_run, tmp_path, monkeypatch):
     seg = tiny_run['state']['segmenter']['outputs']
     out = tmp_path / 'frames.json'

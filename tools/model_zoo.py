@@ -13,7 +13,6 @@ import argparse
 import glob
 import math
 import os.path as osp
-import re
 from collections import defaultdict
 
 from futureseg.apis.analysis import model_complexity
@@ -37,22 +36,6 @@ def source_config(outputs, configs_root):
     name = osp.basename(outputs['config'])
     found = sorted(glob.glob(osp.join(configs_root, '**', name), recursive=True))
     return osp.abspath(found[0] if found else outputs['config'])
-
-
-def hardware_of(outputs, work_dir, stage):
-    """What the stage trained on: recorded by the recipe, else read from MMEngine's
-    environment dump in its train.log."""
-    if outputs.get('hardware'):
-        return outputs['hardware']
-    log = osp.join(work_dir, stage, 'train.log')
-    if osp.isfile(log):
-        text = open(log, errors='replace').read(200000)
-        gpu = re.search(r'^\s*GPU [\d,]+: (.+)$', text, re.M)
-        if gpu:
-            return gpu.group(1).strip()
-        if re.search(r'CUDA available: False', text):
-            return 'CPU'
-    return '-'
 
 
 def collect(work_dirs, configs_root, flops=True):
@@ -85,7 +68,7 @@ def collect(work_dirs, configs_root, flops=True):
                     print(f'{wd}/{name}: FLOPs not counted ({type(err).__name__}: {err})')
             base = dict(run=title, work_dir=wd, stage=name, train_s=done[name].get('seconds'),
                         params=info.get('params', out.get('params')), flops=info.get('flops'),
-                        size=info.get('shape'), hardware=hardware_of(out, wd, name))
+                        size=info.get('shape'), hardware=out.get('hardware') or '-')
             for r in tests.get(name) or [None]:
                 row = dict(base)
                 if r is None:  # no future-segmentation test: its own best val score

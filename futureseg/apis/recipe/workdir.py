@@ -6,9 +6,6 @@ from typing import Optional, Tuple
 from .base import STATE_FILE, RecipeError, read_json
 from .config_utils import is_segmenter_config
 
-# how a TestModel stage's test.log names the tool (older runs: the tools/ script)
-_TEST_COMMANDS = ('futureseg.cli.test', 'tools/test.py')
-
 
 def read_recipe_state(work_dir: str) -> dict:
     """A recipe work dir's ``recipe_state.json``; FileNotFoundError naming it if absent."""
@@ -19,33 +16,19 @@ def read_recipe_state(work_dir: str) -> dict:
 
 
 def stage_type(work_dir: str, name: str, entry: dict) -> str:
-    """'TrainModel', 'TestModel', ... of a finished stage (older states do not record it:
-    then told from its outputs)."""
-    if entry.get('type'):
-        return entry['type']
-    out = entry.get('outputs', {})
-    if 'checkpoint' in out and 'config' in out:
-        return 'TrainModel'
-    if osp.isfile(osp.join(work_dir, name, 'test.log')):
-        return 'TestModel'
-    return 'other'
+    """'TrainModel', 'TestModel', ... of a finished stage, as the recipe runner recorded it
+    (since commit c098559); 'other' for a state written before that."""
+    return entry.get('type') or 'other'
 
 
 def tested_model(work_dir: str, name: str, entry: dict) -> Tuple[str, str, Optional[str]]:
-    """(config, checkpoint, model stage) a TestModel stage tested. Older states do not record
-    them; they are then read from the stage's command line in its test.log."""
+    """(config, checkpoint, model stage) a TestModel stage tested, as its outputs record them
+    (checkpoint None: a model without trained parameters)."""
     out = entry.get('outputs', {})
-    if out.get('config') and 'checkpoint' in out:  # None: a model without trained parameters
+    if out.get('config') and 'checkpoint' in out:
         return out['config'], out['checkpoint'], out.get('model')
-    log = osp.join(work_dir, name, 'test.log')
-    with open(log) as f:
-        for line in f:
-            words = line.split()
-            if line.startswith('$ '):
-                k = next((i for i, w in enumerate(words) if w.endswith(_TEST_COMMANDS)), None)
-                if k is not None:
-                    return words[k + 1], words[k + 2], None
-    raise RecipeError(f'stage {name!r}: no test command ({" or ".join(_TEST_COMMANDS)}) in {log}')
+    raise RecipeError(f'{work_dir}: stage {name!r} does not record the config and checkpoint it '
+                      'tested (a state from before commit c098559): rerun the recipe')
 
 
 def recipe_model(work_dir: str, stage: Optional[str] = None) -> dict:
