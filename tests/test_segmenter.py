@@ -193,7 +193,7 @@ def test_frame_segmenter_post_processes_its_masks_not_its_logits():
     cfg.model.update(type='futureseg.FrameSegmenter', postprocessors=[dict(type='ObjectVote')])
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).eval()
-    assert isinstance(model.postprocessors[0], ObjectVote)
+    assert isinstance(model.postprocessors[0][1], ObjectVote)
     from mmseg.structures import SegDataSample
     samples = [SegDataSample(metainfo=dict(ori_shape=(32, 48), img_shape=(32, 48), pad_shape=(32, 48),
                                            padding_size=[0, 0, 0, 0]))]

@@ -15,7 +15,8 @@ import torch
 from mmcv.transforms import BaseTransform
 
 from futureseg.registry import TRANSFORMS
-from futureseg.structures import FRAME_KEYS, MASK_KEYS, NUM_CLASSES, VideoDataSample
+from futureseg.structures import (FRAME_KEYS, MASK_KEYS, NUM_CLASSES, NUM_SHAPES, VideoDataSample,
+                                  attribute_indices, object_class_id)
 from .frame_cache import FrameCache
 from .layout import DataError, load_frame, mask_shape_problem, read_mask_array, sanitize_mask
 
@@ -236,12 +237,11 @@ class CorruptContextMasks(BaseTransform):
         present = [int(c) for c in np.unique(masks) if 0 < c < self.num_classes]
         taken = set(present)
         lut = np.arange(256, dtype=masks.dtype)
-        per_shape = (self.num_classes - 1) // 3  # class id = 1 + shape * 16 + material * 8 + colour
         for c in present:
             if np.random.rand() >= self.shape_swap_prob:
                 continue
-            shape, rest = divmod(c - 1, per_shape)
-            options = [1 + s * per_shape + rest for s in range(3) if s != shape]
+            shape, material, color = attribute_indices(c)
+            options = [object_class_id(s, material, color) for s in range(NUM_SHAPES) if s != shape]
             options = [o for o in options if o not in taken]
             if options:
                 new = options[np.random.randint(len(options))]

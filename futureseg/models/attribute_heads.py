@@ -1,7 +1,7 @@
 """Decode heads that classify an object pixel by its attributes, not by its 48 classes.
 
-A class id is 1 + shape * 16 + material * 8 + colour, and the attributes are independent
-things to see: the colour is in the pixel, the material in its highlights and reflections,
+A class id is one (shape, material, colour) (``structures.metainfo.object_class_id``), and
+the attributes are independent things to see: the colour is in the pixel, the material in its highlights and reflections,
 the shape in the outline around it. A 49-way classifier learns each of the 48 combinations
 from the few objects of that combination in the data; a factorised one learns each
 attribute from all the objects that have it (a red cube teaches "cube" for the blue ones).
@@ -22,7 +22,8 @@ from mmseg.models.decode_heads import ASPPHead, FCNHead
 from mmseg.models.losses import CrossEntropyLoss
 from mmseg.models.utils import resize
 
-from futureseg.structures.metainfo import COLORS, MATERIALS, NUM_CLASSES, SHAPES
+from futureseg.structures.metainfo import (COLORS, MATERIALS, NUM_CLASSES, SHAPES, attribute_indices,
+                                          object_class_id)
 from futureseg.registry import MODELS
 from .full_resolution import FullResolutionASPPHead
 
@@ -41,7 +42,7 @@ def attribute_log_probs(raw: torch.Tensor) -> torch.Tensor:
     """(B, 14, H, W) attribute logits -> (B, 49, H, W) class log-probabilities."""
     b, *groups = split_attribute_logits(raw)
     shape, material, color = (F.log_softmax(x, 1) for x in groups)
-    # (B, S, M, C, H, W) in class-id order: id - 1 = shape * 16 + material * 8 + colour
+    # (B, S, M, C, H, W) flattened is class-id order (structures.metainfo.object_class_id)
     objects = (shape[:, :, None, None] + material[:, None, :, None] + color[:, None, None])
     objects = objects.flatten(1, 3) + F.logsigmoid(-b)
     return torch.cat([F.logsigmoid(b), objects], 1)
@@ -57,8 +58,7 @@ def attribute_argmax(raw: torch.Tensor) -> torch.Tensor:
     b = b[:, 0]
     parts = [F.log_softmax(x, 1).max(1) for x in groups]
     best = F.logsigmoid(-b) + sum(p.values for p in parts)
-    nm, nc = len(MATERIALS), len(COLORS)
-    cls = 1 + parts[0].indices * (nm * nc) + parts[1].indices * nc + parts[2].indices
+    cls = object_class_id(parts[0].indices, parts[1].indices, parts[2].indices)
     return torch.where(F.logsigmoid(b) >= best, torch.zeros_like(cls), cls)
 
 
@@ -89,7 +89,6 @@ def attribute_cross_entropy(raw: torch.Tensor, label: torch.Tensor,
     b, *groups = split_attribute_logits(raw.float())
     if raw.shape[0] != label.shape[0] or raw.shape[2:] != label.shape[1:]:
         raise ValueError(f'logits {tuple(raw.shape)} and labels {tuple(label.shape)} differ in size')
-    nm, nc = len(MATERIALS), len(COLORS)
     valid = label != ignore_index
     bad = valid & ((label < 0) | (label >= NUM_CLASSES))
     if bad.any():  # a gather would fail with an index error that names no label
@@ -99,8 +98,7 @@ def attribute_cross_entropy(raw: torch.Tensor, label: torch.Tensor,
     obj = torch.where(valid, obj, torch.zeros_like(obj))
     b = b[:, 0]
     nll_object = -F.logsigmoid(-b)
-    # id - 1 = shape * 16 + material * 8 + colour
-    for logits, index in zip(groups, (obj // (nm * nc), obj // nc % nm, obj % nc)):
+    for logits, index in zip(groups, attribute_indices(obj + 1)):
         log_p = F.log_softmax(logits, 1)
         nll_object = nll_object - log_p.gather(1, index[:, None]).squeeze(1)
     is_background = label == 0

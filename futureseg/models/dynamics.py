@@ -17,11 +17,10 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 
 from futureseg.registry import MODELS
-from futureseg.structures.metainfo import MATERIALS, NUM_CLASSES, SHAPES
+from futureseg.structures.metainfo import NUM_CLASSES, NUM_MATERIALS, NUM_SHAPES, attribute_indices
 from .data_preprocessor import stack_field
 from .future_outputs import FutureMaskOutputs
 from futureseg.structures.objects import object_centroids, occupancy_scores, paint_objects
-from .simvp.motion_prior import class_groups
 from .track_motion import build_track_motion
 
 #: Rows of the image the pixel features are measured in (the quickstart's 80): a model trained
@@ -30,11 +29,10 @@ CANONICAL_ROWS = 80.0
 
 
 def class_attributes(num_classes: int = NUM_CLASSES) -> torch.Tensor:
-    """(K, 5) one-hot shape (3) and material (2) of each class id; background all zeros.
-    From ``class_groups``, the one place the id layout is read (group = shape * 2 + material)."""
-    groups = class_groups(num_classes)
-    shape = F.one_hot(groups // len(MATERIALS), len(SHAPES))
-    material = F.one_hot(groups % len(MATERIALS), len(MATERIALS))
+    """(K, 5) one-hot shape (3) and material (2) of each class id; background all zeros."""
+    shape, material, _ = attribute_indices(torch.arange(num_classes).clamp(min=1))
+    shape = F.one_hot(shape, NUM_SHAPES)
+    material = F.one_hot(material, NUM_MATERIALS)
     out = torch.cat([shape, material], 1).float()
     out[0] = 0
     return out
@@ -83,7 +81,7 @@ class TrackFeatures(nn.Module):
         the centroid relative to the newest (2), the log area ratio and whether it is seen;
         then place (2), on the border, shape and material (5), and the prior's displacement
         (2) and log size factor (1) at the last horizon."""
-        return num_input_frames * 4 + 2 + 1 + len(SHAPES) + len(MATERIALS) + 3
+        return num_input_frames * 4 + 2 + 1 + NUM_SHAPES + NUM_MATERIALS + 3
 
     def forward(self, stats: Dict[str, torch.Tensor],
                 prior: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:

@@ -1,6 +1,6 @@
 """What every future-mask model does with its scores: read the context masks, turn scores
 into masks, post-process the last frame with the known objects (the one post-processor loop)."""
-from typing import Optional, Sequence, Set
+from typing import Callable, Dict, Optional, Sequence, Set, Tuple
 
 import torch
 
@@ -9,6 +9,24 @@ from futureseg.structures import present_classes
 from .data_preprocessor import stack_field
 
 KNOWN_SOURCES = ('input_masks', 'context_masks')
+
+
+def run_postprocessors(mask: torch.Tensor, postprocessors: Sequence[Tuple[str, Callable]],
+                       known: Optional[Set[int]] = None
+                       ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+    """The one post-processor loop: ``postprocessors`` ((name, post) pairs) applied in order to
+    one (H, W) mask, each ``post(mask, known)`` on numpy class ids.
+
+    Returns:
+        tuple[Tensor, dict[str, Tensor]]: the final mask, and every stage by name (``'raw'``
+        first; a name used twice keeps its last output), on ``mask``'s device and dtype.
+    """
+    stages = {'raw': mask}
+    final = mask
+    for name, post in postprocessors:
+        final = torch.from_numpy(post(final.cpu().numpy(), known)).to(mask)
+        stages[name] = final
+    return final, stages
 
 
 class FutureMaskOutputs:
@@ -56,14 +74,9 @@ class FutureMaskOutputs:
 
     def postprocess(self, sample, pred: torch.Tensor) -> torch.Tensor:
         """Apply the post-processors to the last predicted frame of one sample."""
-        known = self.known_classes(sample)
-        mask = pred[-1].cpu().numpy()
-        stages = {'raw': pred[-1]}
-        for name, post in self.postprocessors:
-            mask = post(mask, known)
-            stages[name] = torch.from_numpy(mask).to(pred.device)
+        last, stages = run_postprocessors(pred[-1], self.postprocessors, self.known_classes(sample))
         final = pred.clone()
-        final[-1] = stages[name]
+        final[-1] = last
         sample.pred_stages = stages
         return final
 

@@ -5,6 +5,7 @@ import torch
 from mmseg.models.segmentors import EncoderDecoder
 
 from futureseg.registry import MODELS, POSTPROCESSORS
+from .future_outputs import run_postprocessors
 
 
 @MODELS.register_module()
@@ -27,16 +28,13 @@ class FrameSegmenter(EncoderDecoder):
     def __init__(self, postprocessors: Sequence[dict] = (), **kwargs):
         super().__init__(**kwargs)
         # built in futureseg's scope: the segmenter itself is built in mmseg's
-        self.postprocessors = [POSTPROCESSORS.build(dict(cfg, _scope_='futureseg'))
+        self.postprocessors = [(cfg['type'], POSTPROCESSORS.build(dict(cfg, _scope_='futureseg')))
                                for cfg in postprocessors]
 
     def postprocess_result(self, seg_logits: torch.Tensor, data_samples: Optional[list] = None):
         samples = super().postprocess_result(seg_logits, data_samples)
         if self.postprocessors:
             for s in samples:
-                pred = s.pred_sem_seg.data  # (1, H, W)
-                mask = pred[0].cpu().numpy()
-                for post in self.postprocessors:
-                    mask = post(mask, None)
-                s.pred_sem_seg.data = torch.from_numpy(mask).to(pred)[None]
+                final, _ = run_postprocessors(s.pred_sem_seg.data[0], self.postprocessors)
+                s.pred_sem_seg.data = final[None]
         return samples

@@ -12,20 +12,18 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 
-from futureseg.structures.metainfo import COLORS, MATERIALS, NUM_CLASSES, SHAPES
+from futureseg.structures.metainfo import GROUP_NAMES, NUM_CLASSES, NUM_GROUPS, class_group
 from futureseg.structures.objects import (object_centroids, occupancy_scores, paint_objects,  # noqa: F401
                                          pixel_grid)
 from futureseg.registry import MODELS
 
-NUM_GROUPS = len(SHAPES) * len(MATERIALS)  # the (shape, material) pairs: their friction differs
-GROUP_NAMES = tuple(f'{s} {m}' for s in SHAPES for m in MATERIALS)
 
 
 def class_groups(num_classes: int = NUM_CLASSES) -> torch.Tensor:
     """(shape, material) group (0..5, ``GROUP_NAMES`` order) of each class id; background 0."""
-    ids = torch.arange(num_classes)
-    # class id = 1 + (shape * 2 + material) * 8 + colour
-    return ((ids - 1).clamp(min=0) // len(COLORS)) % NUM_GROUPS
+    groups = class_group(torch.arange(num_classes).clamp(min=1))
+    groups[0] = 0
+    return groups
 
 
 def travelled(horizons: torch.Tensor, damping: torch.Tensor, last: int) -> torch.Tensor:
