@@ -63,7 +63,10 @@ def test_offline_install_dry_run_plans_no_index_and_keeps_torch(tmp_path):
     assert f'-m venv --system-site-packages {venv}' in out
     pip = [line for line in out.splitlines() if ' -m pip install ' in line]
     assert len(pip) == 1 and f'--no-index --find-links {folder}' in pip[0], out
-    assert 'mmcv-2.1.0-' in pip[0] and f'-e {ROOT}[dev]' in pip[0]
+    assert 'mmcv-2.1.0-' in pip[0] and f'-e {ROOT}' in pip[0]
+    # the folder's resolution as it stands, then pip check (the node meets some needs its own way)
+    assert '--no-deps' in pip[0] and f'-r {folder}/requirements.txt' in pip[0]
+    assert 'pip check' in out
     if sys.prefix != sys.base_prefix:  # this interpreter is a venv: its packages through a .pth
         assert '_futureseg_base_env.pth' in out
     assert not venv.exists()  # a dry run creates nothing
@@ -80,6 +83,24 @@ def test_offline_install_refuses_a_folder_for_another_torch(tmp_path):
     have = torch.__version__.split('+')[0]
     assert f'built against torch 2.11.0+cu130' in proc.stderr and f'--torch {have}' in proc.stderr
     assert 'mmengine-0.10.7-py3-none-any.whl' in proc.stderr  # listed in the manifest, gone
+
+
+def test_unmet_requirements_of_our_packages_count_opencv_headless_as_opencv(tmp_path):
+    """After the --no-deps install, pip check's lines: ours stop it, the node's own do not, and
+    mmengine's opencv-python is met by the GPU image's opencv-python-headless."""
+    wheelhouse = load_tool('tools/wheelhouse.py')
+    log = tmp_path / 'check.log'
+    log.write_text('mmengine 0.10.7 requires opencv-python, which is not installed.\n'
+                   'mmengine 0.10.7 requires termcolor, which is not installed.\n'
+                   'jax 0.11.2 requires ml-dtypes, which is not installed.\n'
+                   'mmsegmentation 1.2.2 has requirement numpy<2, but you have numpy 2.5.2.\n')
+    ours = ['mmengine', 'mmsegmentation', 'termcolor']
+    got = wheelhouse.unmet_requirements(str(log), ours, ['opencv-python-headless', 'jax'])
+    assert got == ['mmengine 0.10.7 requires termcolor, which is not installed.',
+                   'mmsegmentation 1.2.2 has requirement numpy<2, but you have numpy 2.5.2.']
+    # without the headless build, opencv-python is unmet too
+    got = wheelhouse.unmet_requirements(str(log), ours, ['jax'])
+    assert got[0].startswith('mmengine 0.10.7 requires opencv-python') and len(got) == 3
 
 
 def test_missing_requirements_read_from_a_real_pip_log(tmp_path):

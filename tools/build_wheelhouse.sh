@@ -12,6 +12,10 @@
 #   --full           also bring what the node is assumed to have already (numpy, scipy,
 #                    scikit-learn, opencv-python, tensorboard); torch and its own dependencies
 #                    are never brought
+#   --node-has FILE  also leave out the distributions named in FILE (whitespace-separated), the
+#                    packages the node's image already holds (tools/node_packages/*.txt); the
+#                    core wheels (mmcv, mmengine, mmsegmentation, torchmetrics, mujoco,
+#                    setuptools) always come
 #   --keep-venv      keep the throwaway build venv (DIR.build-venv, several GB with torch)
 # Environment: FORCE_CUDA=1 builds mmcv's CUDA ops too (needs nvcc; hours on 2 cores; no
 # futureseg model needs them, docs/gpu.md), MAX_JOBS.
@@ -29,19 +33,25 @@ TORCH=2.11.0
 OUT=
 FULL=0
 KEEP_VENV=0
+NODE_FILE=
 NODE_HAS=(numpy scipy scikit-learn opencv-python tensorboard tensorboard-data-server)
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     --python) PYSPEC=${2:?--python needs a value}; shift 2 ;;
     --torch) TORCH=${2:?--torch needs a value}; shift 2 ;;
     --out) OUT=${2:?--out needs a folder}; shift 2 ;;
     --full) FULL=1; shift ;;
+    --node-has) NODE_FILE=${2:?--node-has needs a file}; shift 2 ;;
     --keep-venv) KEEP_VENV=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "build_wheelhouse: unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
 done
+if [ -n "$NODE_FILE" ]; then
+  [ -f "$NODE_FILE" ] || { echo "build_wheelhouse: --node-has $NODE_FILE: no such file" >&2; exit 2; }
+  NODE_HAS+=($(grep -v '^#' "$NODE_FILE"))
+fi
 start=$(date +%s)
 log() { printf '[wheelhouse %4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
@@ -116,7 +126,8 @@ REQS=$BVENV/requirements.txt
 "$BPY" - "$REQS" "$skip" <<'PY'
 import json, re, subprocess, sys
 norm = lambda n: re.sub(r'[-_.]+', '-', n).lower()
-skip = {norm(n) for n in sys.argv[2].split()} | {'mmcv', 'torch', 'torchvision', 'triton'}
+core = {'mmengine', 'mmsegmentation', 'torchmetrics', 'mujoco', 'setuptools'}  # always brought
+skip = ({norm(n) for n in sys.argv[2].split()} - core) | {'mmcv', 'torch', 'torchvision', 'triton'}
 torch_like = re.compile(r'^(nvidia-|cuda-)')  # torch's CUDA libraries: the node has its own
 dists = json.loads(subprocess.check_output([sys.executable, '-m', 'pip', 'list', '--format=json',
                                             '--disable-pip-version-check']))

@@ -9,8 +9,10 @@
 #   2. creates the venv with --system-site-packages (the torch is reused, never reinstalled;
 #      when PYTHON is itself a venv, a .pth file adds its site-packages; when FUTURESEG_VENV
 #      is PYTHON's own venv, installs into it);
-#   3. pip install --no-index --find-links DIR: the mmcv wheel and futureseg[dev] (editable,
-#      its build backend also from DIR). No index is ever contacted (PIP_NO_INDEX=1 as well).
+#   3. pip install --no-index --find-links DIR --no-deps: the mmcv wheel, the folder's pinned
+#      resolution (DIR/requirements.txt) and futureseg (editable, its build backend also from
+#      DIR); then pip check, whose problems with these packages stop the install (opencv-python
+#      counts as met by opencv-python-headless). No index is ever contacted (PIP_NO_INDEX=1).
 # A requirement the folder lacks is named in the error. --dry-run (DRY_RUN=1) does step 1
 # and prints the commands of steps 2-3 without running them.
 # Environment: PYTHON (default python3), FUTURESEG_VENV (default ./.venv).
@@ -40,7 +42,7 @@ PIPI=("$VPY" -m pip install --no-index --find-links "$DIR")
 plan=()
 [ -x "$VPY" ] || plan+=("$PY -m venv --system-site-packages $VENV")
 [ "$is_venv" = 0 ] || plan+=("echo $site > $VENV/lib/python$pyver/site-packages/_futureseg_base_env.pth")
-plan+=("${PIPI[*]} $mmcv -e $ROOT[dev]")
+plan+=("${PIPI[*]} --no-deps $mmcv -r $DIR/requirements.txt (less mmcv) -e $ROOT" "$VPY -m pip check (problems of these packages stop the install)")
 if [ "$DRY_RUN" = 1 ]; then
   log "dry run: would run"
   printf '  %s\n' "${plan[@]}"
@@ -63,20 +65,33 @@ if [ "$is_venv" = 1 ]; then  # --system-site-packages reaches the base interpret
 fi
 "$VPY" -c 'import torch' 2>/dev/null || { log "$VENV does not see $PY's torch"; exit 1; }
 
-# 3. everything else from the folder, no index
-log "installing mmcv ($(basename "$mmcv")) and futureseg[dev] (editable) from $DIR, no index"
+# 3. the folder's resolution (made on the networked machine) as it stands, --no-deps: the node
+#    meets some requirements its own way (mmengine asks for opencv-python, GPU images ship
+#    opencv-python-headless), which pip's resolver would refuse; what is really unmet is read
+#    from pip check afterwards
+log "installing mmcv ($(basename "$mmcv")), the folder's pinned resolution and futureseg" \
+    "(editable) from $DIR, --no-deps, no index"
 pip_log=$(mktemp)
-trap 'rm -f "$pip_log"' EXIT
-if ! "${PIPI[@]}" -q "$mmcv" -e "$ROOT[dev]" > "$pip_log" 2>&1; then
+reqs=$(mktemp)
+trap 'rm -f "$pip_log" "$reqs"' EXIT
+grep -v '^mmcv==' "$DIR/requirements.txt" > "$reqs" || true
+if ! "${PIPI[@]}" -q --no-deps "$mmcv" -r "$reqs" -e "$ROOT" > "$pip_log" 2>&1; then
   grep -v 'is ignored: it is neither a file nor a directory' "$pip_log" | tail -15 >&2
   lacks=$("$PY" "$ROOT/tools/wheelhouse.py" missing "$pip_log")
   if [ -n "$lacks" ]; then
     log "the wheel folder $DIR lacks: $lacks (no index was contacted). Rebuild it with" \
-        "tools/build_wheelhouse.sh (add --full if this machine lacks numpy, scipy, scikit-learn," \
-        "opencv-python or tensorboard), or copy those wheels into it"
+        "tools/build_wheelhouse.sh, or copy those wheels into it"
   else
     log "pip install from $DIR failed (above)"
   fi
+  exit 1
+fi
+"$VPY" -m pip check > "$pip_log" 2>&1 || true
+unmet=$("$VPY" "$ROOT/tools/wheelhouse.py" unmet "$pip_log" "$reqs" --also mmcv futureseg)
+if [ -n "$unmet" ]; then
+  printf '  %s\n' "$unmet" >&2
+  log "requirements of the installed packages are unmet (above): the folder lacks them and this" \
+      "interpreter does not have them; rebuild the folder without --node-has for them (or --full)"
   exit 1
 fi
 "$VPY" -c "import mmcv._ext, mmseg.models, futureseg" || { log "import check failed"; exit 1; }

@@ -7,6 +7,7 @@ Standard library only: it runs with the offline node's bare interpreter.
     python tools/wheelhouse.py check DIR          # exit 1 with the reasons, else the mmcv wheel,
                                                   # torch, site-packages, is-venv, X.Y, sys.executable, prefix
     python tools/wheelhouse.py missing PIP_LOG    # the requirements pip could not find
+    python tools/wheelhouse.py unmet CHECK_LOG REQ.txt   # pip check's problems of our packages
 """
 import argparse
 import json
@@ -153,6 +154,44 @@ def missing_requirements(pip_log: str) -> List[str]:
     return sorted(set(found))
 
 
+# distributions that provide the same import (cv2): mmengine's wheel asks for opencv-python,
+# GPU images ship the headless build
+EQUIVALENT = {'opencv-python': ('opencv-python-headless', 'opencv-contrib-python',
+                                'opencv-contrib-python-headless')}
+
+
+def unmet_requirements(check_log: str, ours: List[str], installed: List[str]) -> List[str]:
+    """The problems ``pip check`` reports for the packages this install brought.
+
+    The folder's resolution is installed with ``--no-deps`` (a requirement the node meets
+    another way, e.g. opencv-python by opencv-python-headless, would otherwise stop pip), so
+    what is really missing is read from ``pip check`` afterwards.
+
+    Args:
+        check_log (str): The output of ``pip check``.
+        ours (list[str]): Names of the distributions this install brought (problems of the
+            node's own packages are not ours to report).
+        installed (list[str]): Names of every distribution the environment holds.
+
+    Returns:
+        list[str]: pip check's lines that stay problems, e.g.
+        ``mmengine 0.10.7 requires termcolor, which is not installed.``
+    """
+    ours_n = {_norm(n) for n in ours}
+    have = {_norm(n) for n in installed}
+    with open(check_log, errors='replace') as f:
+        lines = [line.strip() for line in f if line.strip()]
+    problems = []
+    for line in lines:
+        m = re.match(r'(\S+) \S+ (?:requires|has requirement) ([A-Za-z0-9_.\-]+)', line)
+        if not m or _norm(m.group(1)) not in ours_n:
+            continue
+        if any(_norm(alt) in have for alt in EQUIVALENT.get(_norm(m.group(2)), ())):
+            continue
+        problems.append(line)
+    return problems
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     sub = parser.add_subparsers(dest='cmd', required=True)
@@ -164,6 +203,10 @@ def main() -> None:
     c.add_argument('folder')
     m = sub.add_parser('missing', help="the requirements a pip log says it could not find")
     m.add_argument('pip_log')
+    u = sub.add_parser('unmet', help="pip check's problems of the packages an install brought")
+    u.add_argument('check_log')
+    u.add_argument('requirements', help='the pinned requirements the install brought')
+    u.add_argument('--also', nargs='*', default=[], help='more names the install brought')
     args = parser.parse_args()
     if args.cmd == 'write':
         with open(args.requirements) as f:
@@ -181,6 +224,14 @@ def main() -> None:
                          sysconfig.get_paths()['purelib'], str(int(sys.prefix != sys.base_prefix)),
                          f'{sys.version_info[0]}.{sys.version_info[1]}', sys.executable,
                          osp.realpath(sys.prefix)]))
+    elif args.cmd == 'unmet':
+        from importlib import metadata
+        with open(args.requirements) as f:
+            ours = [re.split(r'[=<>!~ ;]', line.strip())[0] for line in f
+                    if line.strip() and not line.startswith('#')]
+        installed = [d.metadata['Name'] for d in metadata.distributions() if d.metadata['Name']]
+        for line in unmet_requirements(args.check_log, ours + args.also, installed):
+            print(line)
     else:
         print(' '.join(missing_requirements(args.pip_log)))
 
