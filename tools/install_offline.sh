@@ -41,7 +41,7 @@ VPY=$VENV/bin/python
 PIPI=("$VPY" -m pip install --no-index --find-links "$DIR")
 plan=()
 [ -x "$VPY" ] || plan+=("$PY -m venv --system-site-packages $VENV")
-[ "$is_venv" = 0 ] || plan+=("echo $site > $VENV/lib/python$pyver/site-packages/_futureseg_base_env.pth")
+[ "$is_venv" = 0 ] || plan+=("echo 'import site; site.addsitedir(\"$site\")' > $VENV/lib/python$pyver/site-packages/_futureseg_base_env.pth")
 plan+=("${PIPI[*]} --no-deps $mmcv -r $DIR/requirements.txt (less mmcv) -e $ROOT" "$VPY -m pip check (problems of these packages stop the install)")
 if [ "$DRY_RUN" = 1 ]; then
   log "dry run: would run"
@@ -61,7 +61,9 @@ if [ ! -x "$VPY" ]; then
   "$PY" -m venv --system-site-packages "$VENV"
 fi
 if [ "$is_venv" = 1 ]; then  # --system-site-packages reaches the base interpreter, not a venv
-  echo "$site" > "$VENV/lib/python$pyver/site-packages/_futureseg_base_env.pth"
+  # addsitedir, not a bare path: that venv's own .pth files must run too (setuptools'
+  # distutils-precedence.pth, without which Python 3.12 has no distutils for mmengine)
+  echo "import site; site.addsitedir('$site')" > "$VENV/lib/python$pyver/site-packages/_futureseg_base_env.pth"
 fi
 "$VPY" -c 'import torch' 2>/dev/null || { log "$VENV does not see $PY's torch"; exit 1; }
 
