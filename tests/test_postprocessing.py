@@ -121,6 +121,7 @@ def _tiny_checkpoint(tmp_path, config='tests/fixtures/simvp_seg_tiny.py'):
     return model, path
 
 
+@pytest.mark.slow
 def test_submission_for_a_hidden_split(tiny_dataset, tmp_path):
     model, ckpt = _tiny_checkpoint(tmp_path)
     out = str(tmp_path / 'sub' / 'submission.pt')
@@ -190,6 +191,7 @@ def _stage_scores(model, cfg, data_root):
     return {k: jaccard_index(cm) for k, cm in cms.items()}
 
 
+@pytest.mark.slow
 def test_test_tool_scores_each_post_processing_stage(tiny_dataset, tmp_path):
     """tools/test.py's stage table holds the Jaccard of each stage as computed here, the last
     stage is the split's score, and the known objects' source moves NOS, not the network."""
