@@ -57,6 +57,7 @@ def test_plugin_through_custom_imports(tmp_path, monkeypatch):
     assert type(model).__name__ == 'ThrowawayNet' and model.fc.in_features == 5
 
 
+@pytest.mark.slow
 def test_train_checkpoint_resume(tmp_path):
     """2 epochs, then --resume to epoch 4; optimizer state and epoch counter come back."""
     work = str(tmp_path / 'work')
@@ -138,6 +139,7 @@ def test_cli_errors_name_the_problem(tmp_path):
     assert proc.returncode != 0 and 'none.pth' in proc.stderr
 
 
+@pytest.mark.slow
 def test_dist_train_and_test_two_cpu_processes(tmp_path):
     """tools/dist_train.sh and tools/dist_test.sh run MMEngine's DDP under torchrun; on CPU
     over gloo."""

@@ -6,6 +6,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from conftest import ROOT, load_tool
@@ -123,6 +124,7 @@ def test_install_rejects_unknown_arguments():
     assert proc.returncode == 2 and 'offline' in proc.stderr
 
 
+@pytest.mark.slow
 def test_gpu_check_cpu_dry_mode(tmp_path):
     """The check's steps on the CPU at the tiniest sizes; every row passes (2-process DDP is
     skipped: no GPUs) and the table is written as markdown and JSON.

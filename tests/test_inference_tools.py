@@ -93,6 +93,7 @@ def _ckpt(run, stage):
     return run['state'][stage]['outputs']['checkpoint']
 
 
+@pytest.mark.slow
 def test_tensorboard_events_hold_loss_and_val_jaccard(tiny_run):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     cfg = Config.fromfile(tiny_run['tb_config'])
@@ -109,6 +110,7 @@ def test_tensorboard_events_hold_loss_and_val_jaccard(tiny_run):
     assert len(glob.glob(osp.join(tiny_run['panels'], 'video_*.png'))) == 2
 
 
+@pytest.mark.slow
 def test_inference_equals_the_test_path(tiny_run):
     """init_model + inference_model on a video folder give what the test loop predicts."""
     from futureseg.apis import inference_model, init_model
@@ -133,6 +135,7 @@ def test_inference_equals_the_test_path(tiny_run):
         init_model(config, 'nope.pth')
 
 
+@pytest.mark.slow
 def test_tta_averages_the_flipped_views(tiny_run):
     from futureseg.apis import init_model
     from futureseg.registry import DATASETS, MODELS
@@ -158,6 +161,7 @@ def test_tta_averages_the_flipped_views(tiny_run):
     assert torch.equal(got, expected)
 
 
+@pytest.mark.slow
 def test_infer_tool_on_a_recipe_work_dir(tiny_run, tmp_path):
     hidden = osp.join(tiny_run['data'], 'hidden')
     out = str(tmp_path / 'infer')
@@ -175,6 +179,7 @@ def test_infer_tool_on_a_recipe_work_dir(tiny_run, tmp_path):
         assert vis.shape[1] > 3 * 96  # frames 1, 11, predicted and after NOS, over frame 11
 
 
+@pytest.mark.slow
 def test_inferencer_mask_space_needs_its_segmenter(tiny_run, tmp_path):
     from futureseg.apis import FutureSegInferencer
     video = osp.join(tiny_run['data'], 'hidden', sorted(os.listdir(osp.join(tiny_run['data'], 'hidden')))[0])
@@ -193,6 +198,7 @@ def test_inferencer_mask_space_needs_its_segmenter(tiny_run, tmp_path):
         infer(str(bad))
 
 
+@pytest.mark.slow
 def test_model_zoo_page_from_the_run(tiny_run):
     zoo = load_tool('tools/model_zoo.py')
     pages = zoo.main([tiny_run['work'], '--configs', tiny_run['configs']])
@@ -226,6 +232,7 @@ def test_work_dir_reads_what_the_recipe_records_only(tmp_path):
     assert tested_model(str(tmp_path), 'new', new) == ('c.py', None, 'train')
 
 
+@pytest.mark.slow
 def test_test_tool_segmenter_tta_json_out_and_show(tiny_run, tmp_path, monkeypatch):
     seg = tiny_run['state']['segmenter']['outputs']
     out = tmp_path / 'frames.json'
@@ -247,6 +254,7 @@ def test_test_tool_segmenter_tta_json_out_and_show(tiny_run, tmp_path, monkeypat
         test_tool.main([seg['config'], seg['checkpoint'], '--show'])
 
 
+@pytest.mark.slow
 def test_analysis_tools(tiny_run, tmp_path, capsys):
     browse = load_tool('tools/analysis_tools/browse_dataset.py')
     written = browse.main([tiny_run['data'], '--split', 'train', '--num', '2', '--out', str(tmp_path / 'b')])

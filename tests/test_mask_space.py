@@ -287,6 +287,7 @@ def trained_maskspace(tiny_dataset, tmp_path_factory):
     return wd, ckpt
 
 
+@pytest.mark.slow
 def test_test_tool_runs_the_mask_space_model_with_nos_and_draws(tiny_dataset, trained_maskspace, tmp_path):
     import json
     metrics = str(tmp_path / 'metrics.json')
@@ -309,6 +310,7 @@ def test_test_tool_runs_the_mask_space_model_with_nos_and_draws(tiny_dataset, tr
     assert panel.shape[1] == 6 * 96 + 5 * 2 and panel.shape[0] > 64
 
 
+@pytest.mark.slow
 def test_visualize_and_analyze_logs_tools(tiny_dataset, trained_maskspace, tmp_path):
     out = str(tmp_path / 'vis')
     proc = run_tool('tools/visualize.py', 'configs/maskspace/maskspace_gsta_nos.py', trained_maskspace[1],

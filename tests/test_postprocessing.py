@@ -121,6 +121,7 @@ def _tiny_checkpoint(tmp_path, config='tests/fixtures/simvp_seg_tiny.py'):
     return model, path
 
 
+@pytest.mark.slow
 def test_submission_for_a_hidden_split(tiny_dataset, tmp_path):
     model, ckpt = _tiny_checkpoint(tmp_path)
     out = str(tmp_path / 'sub' / 'submission.pt')
@@ -163,26 +164,68 @@ def test_postprocessing_table_has_a_row_per_stage_only():
     assert scores['raw'] == pytest.approx(jaccard_index(confusion_matrix(other.numpy(), gt[-1].numpy())))
 
 
-def test_test_tool_prints_the_post_processing_stages(tiny_dataset, tmp_path):
-    _, ckpt = _tiny_checkpoint(tmp_path, 'tests/fixtures/simvp_seg_tiny_nos.py')
-    out = run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny_nos.py', ckpt, '--work-dir',
-                   str(tmp_path / 'w'), '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}')
-    text = out.stdout
-    for row in ('raw', 'NewObjectSuppression', 'future/jaccard'):
-        assert row in text, row
-    assert 'copy_frame11' not in text  # the baselines are rows of their own models
+def _stage_scores(model, cfg, data_root):
+    """Jaccard of frame 22 of the raw prediction and of NOS applied here to it (known objects:
+    the classes of the true masks of frames 1-11), over the val split, scored without the
+    runner, the evaluator or PostprocessingTable."""
+    from mmengine.dataset import pseudo_collate
+    from futureseg.evaluation import confusion_matrix, jaccard_index
+    from futureseg.registry import DATASETS
+    from futureseg.structures import present_classes
+    ds_cfg = cfg.test_dataloader.dataset
+    ds_cfg.data_root = data_root
+    ds = DATASETS.build(ds_cfg)
+    post = POSTPROCESSORS.build(cfg.model.postprocessors[0])
+    cms = dict(raw=0, NewObjectSuppression=0)
+    model.eval()
+    with torch.no_grad():
+        for k in range(len(ds)):
+            item = ds[k]
+            gt = item['data_samples'].gt_masks[-1].numpy()
+            known = present_classes(item['data_samples'].input_masks)
+            raw = model.test_step(pseudo_collate([item]))[0].pred_stages['raw'].numpy()
+            cms['raw'] = cms['raw'] + confusion_matrix(raw, gt)
+            suppressed = post(raw.astype(np.uint8), known)
+            cms['NewObjectSuppression'] = cms['NewObjectSuppression'] + confusion_matrix(
+                suppressed, gt)
+    return {k: jaccard_index(cm) for k, cm in cms.items()}
+
+
+@pytest.mark.slow
+def test_test_tool_scores_each_post_processing_stage(tiny_dataset, tmp_path):
+    """tools/test.py's stage table holds the Jaccard of each stage as computed here, the last
+    stage is the split's score, and the known objects' source moves NOS, not the network."""
+    import json
+    config = 'tests/fixtures/simvp_seg_tiny_nos.py'
+    model, ckpt = _tiny_checkpoint(tmp_path, config)
+    metrics_out = tmp_path / 'true_known.json'
+    out = run_tool('tools/test.py', config, ckpt, '--work-dir', str(tmp_path / 'w'),
+                   '--metrics-out', str(metrics_out),
+                   '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}')
+    scores = json.loads(metrics_out.read_text())
+    expected = _stage_scores(model, Config.fromfile(osp.join(ROOT, config)), tiny_dataset)
+    for stage, value in expected.items():
+        assert scores[f'stages/{stage}'] == pytest.approx(value, abs=1e-6), stage
+    assert scores['future/jaccard'] == pytest.approx(scores['stages/NewObjectSuppression'],
+                                                     abs=1e-6)
+    assert 'copy_frame11' not in out.stdout  # the baselines are rows of their own models
     # known objects from a frame segmenter's masks of frames 1-11, precomputed as at test time
-    # (tools/pseudo_label.py), read as context masks
+    # (tools/pseudo_label.py), read as context masks: the raw row is the same network's
     from futureseg.apis import init_model, write_pseudo_labels
     seg = init_model(osp.join(ROOT, 'tests', 'fixtures', 'deeplabv3_tiny.py'))
     seg_masks = str(tmp_path / 'seg_masks' / 'val')
     write_pseudo_labels(seg, osp.join(tiny_dataset, 'val'), seg_masks, progress=False)
-    out = run_tool('tools/test.py', 'tests/fixtures/simvp_seg_tiny_nos.py', ckpt, '--work-dir',
-                   str(tmp_path / 'w'), '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}',
-                   'model.known_objects.source=context_masks',
-                   f'test_dataloader.dataset.context_mask_root={seg_masks}',
-                   'test_dataloader.dataset.pipeline.0.load_context_masks=True')
-    assert 'NewObjectSuppression' in out.stdout  # NOS ran on the known objects read
+    context_out = tmp_path / 'context_known.json'
+    run_tool('tools/test.py', config, ckpt, '--work-dir', str(tmp_path / 'w'),
+             '--metrics-out', str(context_out),
+             '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dataset}',
+             'model.known_objects.source=context_masks',
+             f'test_dataloader.dataset.context_mask_root={seg_masks}',
+             'test_dataloader.dataset.pipeline.0.load_context_masks=True')
+    context = json.loads(context_out.read_text())
+    assert context['stages/raw'] == pytest.approx(scores['stages/raw'], abs=1e-9)
+    assert context['future/jaccard'] == pytest.approx(context['stages/NewObjectSuppression'],
+                                                      abs=1e-6)
 
 
 def test_object_vote_gives_each_same_colour_region_its_majority_class():

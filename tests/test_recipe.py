@@ -127,6 +127,7 @@ def tiny_run(tmp_path_factory):
     return dict(tmp=tmp, recipe=recipe, before=before, text=text, seg_mtime=seg_mtime)
 
 
+@pytest.mark.slow
 def test_killed_recipe_resumes_and_skips_finished_stages(tiny_run):
     before, text, work = tiny_run['before'], tiny_run['text'], tiny_run['tmp'] / 'work'
     assert [before[s]['status'] for s in FINISHED] == ['done'] * len(FINISHED)
@@ -169,6 +170,7 @@ def test_killed_recipe_resumes_and_skips_finished_stages(tiny_run):
     assert frames['frames'] == 44 and 0 <= frames['shape_acc'] <= 1
 
 
+@pytest.mark.slow
 def test_unchanged_rerun_runs_nothing(tiny_run, capsys):
     from futureseg.apis.recipe import RecipeRunner
     assert set(plan(tiny_run['recipe']).values()) == {None}
@@ -176,6 +178,7 @@ def test_unchanged_rerun_runs_nothing(tiny_run, capsys):
     assert 'running' not in capsys.readouterr().out.replace('[recipe] finished', '')
 
 
+@pytest.mark.slow
 def test_data_settings_make_every_stage_stale(tiny_run):
     from futureseg.apis.recipe import RecipeRunner
     for key, value in (('splits', dict(train=5, val=2, unlabeled=2)), ('seed', 4), ('width', 80)):
@@ -192,6 +195,7 @@ def test_data_settings_make_every_stage_stale(tiny_run):
     assert set(RecipeRunner(cfg, quiet=True).plan().values()) == {None}
 
 
+@pytest.mark.slow
 def test_scaling_benchmark_reuses_the_recipe_and_trains_each_budget(tiny_run):
     from conftest import load_benchmark
     work = tiny_run['tmp'] / 'work'
@@ -209,6 +213,7 @@ def test_scaling_benchmark_reuses_the_recipe_and_trains_each_budget(tiny_run):
     assert '| future_seg | 0.34x | 1 | 4 |' in (work / 'scaling.md').read_text()
 
 
+@pytest.mark.slow
 def test_edited_config_reruns_its_stage_and_dependents_only(tiny_run):
     """Last of the tiny run's tests: it retrains the future-segmentation stage."""
     tmp, recipe, work = tiny_run['tmp'], tiny_run['recipe'], tiny_run['tmp'] / 'work'

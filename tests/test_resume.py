@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from conftest import FIXTURES, ROOT
@@ -60,6 +61,7 @@ def kill_and_resume(config, work_dir, data_root, killed_ckpt, next_ckpt, tmp_pat
     return log
 
 
+@pytest.mark.slow
 def test_epoch_based_run_killed_after_epoch_2_ends_as_uninterrupted(tiny_dataset, tmp_path):
     straight = tmp_path / 'straight'
     proc = train(MASKSPACE, straight, tiny_dataset)
@@ -74,6 +76,7 @@ def test_epoch_based_run_killed_after_epoch_2_ends_as_uninterrupted(tiny_dataset
     assert state['num_workers'] == 0 and state['world_size'] == 1 and state['per_sample_seeds']
 
 
+@pytest.mark.slow
 def test_iter_based_run_with_2_workers_killed_mid_epoch(tiny_dataset, tmp_path):
     """The segmenter's iteration-based run with 2 persistent loader workers, killed (its
     whole process group, the workers with it) after iteration 3 of the 6 a pass over the 24

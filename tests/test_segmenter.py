@@ -117,6 +117,7 @@ def test_multi_process_accumulation_matches_single_process(tmp_path):
     assert json.load(open(out))['future/jaccard'] == pytest.approx(single, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_segmenter_learns_its_training_frames(tiny_dataset, tmp_path):
     work = str(tmp_path / 'seg')
     opts = ['--cfg-options', f'train_dataloader.dataset.data_root={tiny_dataset}',
@@ -146,6 +147,7 @@ def _tiny_segmenter():
     return model
 
 
+@pytest.mark.slow
 def test_pseudo_labels_written_resumed_refused_and_consumed(tiny_dataset, tmp_path):
     torch.manual_seed(0)
     model = _tiny_segmenter()
@@ -270,6 +272,7 @@ def _sample(label: torch.Tensor):
     return SegDataSample(gt_sem_seg=PixelData(data=label[None]))
 
 
+@pytest.mark.slow
 def test_pseudo_label_hook_labels_after_training(tiny_dataset, tmp_path):
     """PseudoLabelHook (configs/deeplabv3/deeplabv3_r18_synthetic_pseudo_labels.py): after the
     segmenter's training, the split is labelled with the trained weights."""

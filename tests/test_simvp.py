@@ -45,6 +45,7 @@ def _batch(root, mode, n=2):
     return pseudo_collate([ds[i] for i in range(n)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('translator', ['IncepUTranslator', 'GSTATranslator', 'TAUTranslator'])
 def test_frame_predictor_loss_falls(tiny_dataset, translator):
     torch.manual_seed(0)
@@ -127,6 +128,7 @@ def test_swapping_the_translator_by_config_inheritance():
         assert cfg.model.type == 'SimVPMaskPredictor'
 
 
+@pytest.mark.slow
 def test_train_tool_runs_simvp_seg(tiny_dataset, tmp_path):
     work = str(tmp_path / 'work')
     run_tool('tools/train.py', 'tests/fixtures/simvp_seg_tiny.py', '--work-dir', work,
@@ -155,6 +157,7 @@ def test_channels_last_gives_the_same_predictions(tiny_dataset):
     assert torch.allclose(a, b, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_amp_flag_switches_the_optimizer_wrapper(tiny_dataset, tmp_path):
     """--amp: MMEngine's AmpOptimWrapper on GPUs; on a CPU bf16 (CPUAmpOptimWrapper) only
     where it runs natively, fp32 otherwise, and --cpu-amp decides either way; a tiny training

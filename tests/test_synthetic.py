@@ -88,6 +88,7 @@ def test_masks_agree_with_scenes(tiny_dataset):
                     assert obj['entry_frame'] == 0
 
 
+@pytest.mark.slow
 def test_deterministic_whatever_the_worker_count(tmp_path, tiny_dataset):
     sizes = dict(train=4, val=2, hidden=2)
     two = str(tmp_path / 'two')
@@ -105,6 +106,7 @@ def test_deterministic_whatever_the_worker_count(tmp_path, tiny_dataset):
                               np.load(osp.join(tiny_dataset, 'train', 'video_0', 'mask.npy')))
 
 
+@pytest.mark.slow
 def test_killed_run_resumes(tmp_path, tiny_dataset):
     root = str(tmp_path / 'killed')
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'generate_dataset.py'), root, '--train', '4',

@@ -8,9 +8,10 @@ from typing import Optional, Tuple
 import torch
 import torch.nn as nn
 
+from mmseg.models.segmentors import BaseSegmentor
+
 from futureseg.datasets.layout import DataError, list_videos, load_frame
 from futureseg.structures import VideoDataSample
-from futureseg.models import SimVPBase, SimVPMaskPredictor, SimVPMaskSpacePredictor
 from .inference import init_model
 
 COURSE_SIZE = (160, 240)
@@ -38,12 +39,12 @@ class _TensorForward(nn.Module):
         self.model = model
 
     def forward(self, inputs, masks=None):
+        if isinstance(self.model, BaseSegmentor):
+            return self.model(inputs, mode='tensor')  # mmseg: backbone + decode head
         samples = None
-        if masks is not None:  # the masks of frames 1-11 (mask-space models, copy priors)
+        if masks is not None:  # the masks of frames 1-11, for models that read them
             samples = [VideoDataSample(context_masks=m) for m in masks]
-        if isinstance(self.model, SimVPBase):
-            return self.model(inputs, samples, mode='tensor')
-        return self.model(inputs, mode='tensor')  # mmseg: backbone + decode head
+        return self.model(inputs, samples, mode='tensor')
 
 
 def model_complexity(config, shape: Optional[Tuple[int, int]] = None) -> dict:
@@ -63,21 +64,21 @@ def model_complexity(config, shape: Optional[Tuple[int, int]] = None) -> dict:
     if shape is None:
         shape, source = config_input_size(model.cfg)
     h, w = shape
-    if isinstance(model, SimVPBase):
-        t = model.num_input_frames
-        c = 3  # RGB; a frame predictor's encoder may take other channels (Moving MNIST: 1)
-        if not isinstance(model, SimVPMaskSpacePredictor):
-            c = next(m for m in model.encoder.modules() if isinstance(m, nn.Conv2d)).in_channels
-        inputs = (torch.zeros(1, t, c, h, w), )
-        described = f'1 x {t} x {c} x {h} x {w} frames'
-        # a mask-space model, or an RGB model with a prior, reads the masks of frames 1-11
-        if isinstance(model, SimVPMaskSpacePredictor) or (
-                isinstance(model, SimVPMaskPredictor) and model.prior is not None):
-            inputs += (torch.zeros(1, t, h, w, dtype=torch.long), )
-            described += f' + 1 x {t} x {h} x {w} masks'
-    else:
+    if isinstance(model, BaseSegmentor):  # a frame segmenter: one image in
         inputs = (torch.zeros(1, 3, h, w), )
         described = f'1 x 3 x {h} x {w} frame'
+    else:  # a video model: what it reads (``model.reads``) decides what it is fed
+        t = int(getattr(model, 'num_input_frames', 11))
+        reads = model.reads
+        c = 3  # RGB; a frame predictor's encoder may take other channels (Moving MNIST: 1)
+        if 'context_masks' not in reads and hasattr(model, 'encoder'):
+            c = next(m for m in model.encoder.modules() if isinstance(m, nn.Conv2d)).in_channels
+        # the frames are fed even where only their shape is read (the forward's signature)
+        inputs = (torch.zeros(1, t, c, h, w), )
+        described = f'1 x {t} x {c} x {h} x {w} frames'
+        if 'context_masks' in reads:
+            inputs += (torch.zeros(1, t, h, w, dtype=torch.long), )
+            described += f' + 1 x {t} x {h} x {w} masks'
     with torch.no_grad():
         info = get_model_complexity_info(_TensorForward(model).eval(), inputs=inputs,
                                          show_table=True, show_arch=False)

@@ -5,11 +5,12 @@ frame 22 of each video from its frames 1-11.
 A video is a folder holding at least ``image_0.png`` ... ``image_10.png`` (the course layout;
 a hidden-split video is exactly that), or a (T, H, W, 3) uint8 array of its frames. Models:
 
-* a future-mask predictor on RGB frames (``SimVPMaskPredictor``);
-* a mask-space predictor (``SimVPMaskSpacePredictor``): it reads a frame segmenter's masks of
-  frames 1-11, so it needs ``segmenter`` (a model from ``init_model``);
-* a frame predictor (``SimVPFramePredictor``): its predicted frame 22 is segmented by
-  ``segmenter`` (predict, then segment).
+* a future-mask predictor (``FutureMaskOutputs``): whether it needs ``segmenter`` (a model
+  from ``init_model``) is what it declares it reads (``model.reads``): one that reads the
+  masks of frames 1-11 (``'context_masks'``: a mask-space predictor, an RGB one with a prior)
+  gets the segmenter's masks of them;
+* a frame predictor (``SimVPFramePredictor``, no future masks): its predicted frame 22 is
+  segmented by ``segmenter`` (predict, then segment).
 
 Post-processors in the config (New Object Suppression) run as in ``tools/test.py``; their
 known objects come from the segmenter's masks of frames 1-11 (the context masks, made here by
@@ -26,7 +27,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 
 from futureseg.datasets.layout import DataError, list_videos
-from futureseg.models import SimVPFramePredictor, SimVPMaskPredictor, SimVPMaskSpacePredictor
+from futureseg.models import FutureMaskOutputs
 from futureseg.models.loading import build_model
 from futureseg.models.segment import segment_last_predicted_frames, segment_tensors
 
@@ -107,20 +108,16 @@ def expand_inputs(inputs) -> list:
 
 
 def reads_context_masks(model) -> bool:
-    """Whether the model reads the masks of frames 1-11 (``context_masks``): a mask-space
-    model always; an RGB predictor with a prior (copy or motion), or whose post-processors take their
-    known objects from them."""
-    if isinstance(model, SimVPMaskSpacePredictor):
-        return True
-    known = getattr(model, 'known_objects', None) or {}
-    return bool(isinstance(model, SimVPMaskPredictor) and model.prior is not None
-                or (getattr(model, 'postprocessors', None) and known.get('source') == 'context_masks'))
+    """Whether the model reads the masks of frames 1-11 (``context_masks``), as it declares
+    (``model.reads``): a mask-space model always; an RGB predictor with a prior, or whose
+    post-processors take their known objects from them."""
+    return 'context_masks' in model.reads
 
 
 def needs_segmenter(model) -> bool:
     """Models whose inputs or outputs a frame segmenter turns into masks: those that read the
-    masks of frames 1-11, and frame predictors (predict, then segment)."""
-    return reads_context_masks(model) or isinstance(model, SimVPFramePredictor)
+    masks of frames 1-11, and those that predict frames, not masks (predict, then segment)."""
+    return reads_context_masks(model) or not isinstance(model, FutureMaskOutputs)
 
 
 @torch.no_grad()
@@ -140,13 +137,14 @@ def predict_batch(model, data: dict, segmenter=None) -> list:
             s.context_masks = m
             s.set_metainfo(dict(context_source='segmenter'))
     samples = model.test_step(data)
-    if isinstance(model, SimVPFramePredictor):  # predict, then segment the last frame
+    if samples and 'pred_masks' not in samples[0]:  # frames predicted: segment the last one
         for s, m in zip(samples, segment_last_predicted_frames(segmenter, samples)):
             s.pred_masks = m[None].long()
     return samples
 
 
-def inference_model(model, videos, segmenter=None, batch_size: int = 4) -> list:
+def inference_model(model, videos, segmenter=None, batch_size: int = 4,
+                    keep_logits: bool = False) -> list:
     """Predict the mask of frame 22 of each video (mmseg's ``inference_model``).
 
     Args:
@@ -155,10 +153,17 @@ def inference_model(model, videos, segmenter=None, batch_size: int = 4) -> list:
         segmenter (nn.Module, optional): a frame segmenter from ``init_model``, for mask-space
             and frame predictors. Default None.
         batch_size (int): videos per forward pass. Default 4.
+        keep_logits (bool): Keep a future-mask predictor's scores of frame 22 in each
+            sample's ``pred_logits`` (K, H, W) (sets ``model.keep_logits``). Default False.
 
     Returns:
         list[VideoDataSample]: per video, ``pred_masks`` (1, H, W) and metainfo ``video_id``.
     """
+    if keep_logits:
+        if not isinstance(model, FutureMaskOutputs):
+            raise ValueError(f'{type(model).__name__} predicts frames: it has no class logits '
+                             'to keep')
+        model.keep_logits = True
     pipeline = build_inference_pipeline(model.cfg)
     infos = [video_info(v, i, _input_frames(model)) for i, v in enumerate(expand_inputs(videos))]
     out = []

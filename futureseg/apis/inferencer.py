@@ -22,7 +22,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.infer import BaseInferencer
 
-from futureseg.evaluation.metrics import save_submission
+from futureseg.evaluation.submission import save_submission
 from futureseg.registry import INFERENCERS, VISUALIZERS
 from futureseg.structures import save_mask_png
 from .inference import (build_inference_pipeline, expand_inputs, inference_config, init_model,

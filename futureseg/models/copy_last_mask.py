@@ -7,7 +7,7 @@ mask of frame 11 (the copy-frame-11 baseline: the segmenter's mask, or the true 
 of the true frame 22 (the ceiling: what a perfect frame predictor would get from this
 segmenter).
 """
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -60,3 +60,9 @@ class CopyLastMaskPredictor(FutureMaskOutputs, BaseModel):
             raise ValueError(f'{type(self).__name__} has no parameters: nothing to train; test '
                              'it with tools/test.py CONFIG (no checkpoint needed)')
         return self.finish(self.logits(self.context(inputs, data_samples)), data_samples, mode)
+
+    @property
+    def reads(self) -> Tuple[str, ...]:
+        """The sample fields read at test time: the context masks (the newest is the
+        prediction), and the post-processors' source."""
+        return self.reads_with_known(('context_masks', ))

@@ -9,7 +9,7 @@ other objects of the video (one self-attention layer: collisions). It paints fra
 moving (and scaling) each object's mask of frame 11 (``paint_objects``) and decides pixels as
 the extrapolation does (``occupancy_scores``), so the two differ only in where objects go.
 """
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -292,3 +292,9 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
                                  'with tools/test.py CONFIG (no checkpoint needed)')
             return self.loss(masks, stack_field(data_samples, 'gt_masks'))
         return self.finish(self.logits(masks), data_samples, mode)
+
+    @property
+    def reads(self) -> Tuple[str, ...]:
+        """The sample fields read at test time: the context masks (the objects' tracks), and the
+        post-processors' source."""
+        return self.reads_with_known(('context_masks', ))

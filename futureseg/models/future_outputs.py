@@ -44,7 +44,29 @@ class FutureMaskOutputs:
             masks of the input frames the sample carries (at test time the segmenter's; what
             a method can see), or ``dict(source='input_masks')`` (the true masks of frames
             1-11, for reference). Required with post-processors.
+
+    ``keep_logits`` (False here; ``inference_model(..., keep_logits=True)`` or setting the
+    attribute turns it on) keeps each sample's scores of frame 22 in ``pred_logits``.
+    ``reads`` names the sample fields a model reads at test time (``VideoDataSample``'s, plus
+    'frames', the packed RGB input frames): each model declares it, adding the known objects'
+    source to what its own forward reads (``reads_with_known``).
     """
+
+    #: Keep the scores of frame 22 in each sample's ``pred_logits`` (K times a mask's memory).
+    keep_logits = False
+
+    @property
+    def reads(self) -> Tuple[str, ...]:
+        """The sample fields the model reads at test time; each model declares its own
+        (``reads_with_known(own)``), so that callers ask instead of guessing from its type."""
+        raise NotImplementedError(f'{type(self).__name__} does not declare the sample fields it '
+                                  'reads (a reads property returning reads_with_known(...))')
+
+    def reads_with_known(self, own: Tuple[str, ...]) -> Tuple[str, ...]:
+        """``own`` (what the model's forward reads) and the fields its post-processors read
+        (the known objects' source), each once, in that order."""
+        post = (self.known_objects['source'], ) if self.postprocessors else ()
+        return tuple(dict.fromkeys(tuple(own) + post))
 
     def init_postprocessing(self, postprocessors: Sequence[dict] = (),
                             known_objects: Optional[dict] = None) -> None:
@@ -91,8 +113,10 @@ class FutureMaskOutputs:
         """Samples with ``pred_masks`` (the arg-max of ``scores`` (B, T, K, H, W),
         post-processed where configured)."""
         pred = scores.argmax(2)
-        for s, p in zip(data_samples, pred):
+        for s, p, sc in zip(data_samples, pred, scores):
             s.pred_masks = self.postprocess(s, p) if self.postprocessors else p
+            if self.keep_logits:
+                s.pred_logits = sc[-1]
         return data_samples
 
     def finish(self, scores: torch.Tensor, data_samples: Optional[list], mode: str):

@@ -29,7 +29,8 @@ class FutureSegTTAModel(BaseTTAModel):
 
     Config: ``tta_model = dict(type='FutureSegTTAModel')``; ``tools/test.py --tta`` sets
     ``module`` to the config's model. One view must be unflipped (the post-processors read
-    its frames and masks); a view whose samples carry ``flip=True`` is flipped back.
+    its frames and masks); a view whose samples carry ``flip=True`` is flipped back. Every
+    view must carry the sample fields the predictor declares it reads (``module.reads``).
 
     Args:
         module (dict | nn.Module): The predictor (``SimVPMaskPredictor`` or
@@ -55,7 +56,14 @@ class FutureSegTTAModel(BaseTTAModel):
     @torch.no_grad()
     def test_step(self, data: Union[dict, tuple, list]) -> list:
         views = []
+        # the sample fields the predictor declares it reads ('frames' come as inputs)
+        fields = [f for f in self.module.reads if f != 'frames']
         for view in split_views(data):
+            missing = [f for f in fields if any(f not in s for s in view['data_samples'])]
+            if missing:
+                raise ValueError(f'{type(self.module).__name__} reads {", ".join(missing)}: '
+                                 'every view of the tta_pipeline must load it (LoadVideo('
+                                 'load_context_masks=True) / load_input_masks=True)')
             view = self.module.data_preprocessor(view, False)
             logits = self.module(**view, mode='tensor')  # (B, T, K, H, W)
             for s, lg in zip(view['data_samples'], logits):

@@ -229,3 +229,10 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             if self.output == 'last':
                 logits = logits[:, -1:]
         return self.finish(logits, data_samples, mode)
+
+    @property
+    def reads(self) -> tuple:
+        """The sample fields read at test time: the context masks (embedded), the RGB input
+        frames too for the hybrid (``with_frames``), and the post-processors' source."""
+        return self.reads_with_known(('context_masks', ) + (('frames', ) if self.with_frames
+                                                           else ()))

@@ -255,6 +255,11 @@ class SimVPFramePredictor(SimVPBase):
             return data_samples
         raise ValueError(f'unknown mode {mode!r}')
 
+    @property
+    def reads(self) -> Tuple[str, ...]:
+        """The sample fields read at test time: the RGB input frames only."""
+        return ('frames', )
+
 
 def differential_divergence(pred: torch.Tensor, target: torch.Tensor, tau: float = 0.1,
                             eps: float = 1e-12) -> torch.Tensor:
@@ -403,3 +408,10 @@ class SimVPMaskPredictor(FutureMaskOutputs, SimVPBase):
         if mode == 'loss':
             return self.loss_from_logits(logits, stack_field(data_samples, 'gt_masks'))
         return super().finish(logits, data_samples, mode)
+
+    @property
+    def reads(self) -> Tuple[str, ...]:
+        """The sample fields read at test time: the RGB input frames; the context masks with a
+        prior (it votes from them) or post-processors whose known objects come from them."""
+        own = ('frames', ) + (('context_masks', ) if self.prior is not None else ())
+        return self.reads_with_known(own)
