@@ -42,9 +42,10 @@ class PriorHostMixin:
 
     @property
     def prior(self) -> Optional[nn.Module]:
-        """The model's one prior (None without priors); with several, use ``priors``."""
+        """The model's one prior (None without priors); with several, use ``priors``
+        (a ValueError: an AttributeError here would read as a missing attribute)."""
         if len(self.priors) > 1:
-            raise AttributeError(f'{type(self).__name__} has {len(self.priors)} priors: use '
+            raise ValueError(f'{type(self).__name__} has {len(self.priors)} priors: use '
                                  '.priors')
         return self.priors[0] if len(self.priors) else None
 
