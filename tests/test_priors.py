@@ -272,3 +272,72 @@ def test_prior_override_counts_where_the_prediction_leaves_the_prior():
     staged.process(None, [dict(sample, pred_stages=dict(raw=prior))])
     assert staged.compute_metrics(staged.results)['override_share'] == 0
     assert PriorOverride().compute_metrics([]) == {}
+
+
+def braking_squares(n=4, h=80, w=120, frames=22, decel=0.12, seed=0):
+    """(n, frames, h, w): 3 squares a video sliding from random places at random speeds and
+    braking by ``decel`` px / frame^2 until they stop (sub-pixel moves: the prior's
+    occupancy is fractional at their edges)."""
+    g = torch.Generator().manual_seed(seed)
+    out = torch.zeros(n, frames, h, w, dtype=torch.long)
+    for b in range(n):
+        for k in (torch.randperm(48, generator=g)[:3] + 1).tolist():
+            y0, x0 = 15 + 50 * float(torch.rand(1, generator=g)), 15 + 90 * float(torch.rand(1, generator=g))
+            v = (torch.rand(2, generator=g) - 0.5) * 4
+            speed = float(v.norm())
+            for t in range(frames):
+                tt = min(t, speed / decel)
+                d = speed * tt - decel * tt ** 2 / 2
+                y, x = (torch.tensor([y0, x0]) + v / max(speed, 1e-6) * d).round().long().tolist()
+                out[b, t, max(y - 4, 0):max(y + 5, 0), max(x - 4, 0):max(x + 5, 0)] = k
+    return out
+
+
+def test_one_training_step_at_the_shipped_settings_changes_predictions():
+    """configs/maskspace/maskspace_gsta_motion_small_cpu.py as shipped (optimizer, lr
+    multiplier and schedule as the runner builds them, at the quickstart's frame size): one
+    step changes the predicted masks, and the trust in the prior moves at its own scale, far
+    more than the prior's weight (which Adam moves by the learning rate, ~1e-4 a step).
+
+    The changed pixels alone do not tell the settings apart: the ones before (AddFusion,
+    OneCycleLR) change as many in one step (67 vs 68 of 422,400 on this batch, at 26f9d06's
+    settings, tie pixels at the prior's fractional edges); the trust's scale does."""
+    from mmengine.optim import build_optim_wrapper
+    from futureseg.registry import PARAM_SCHEDULERS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/maskspace/maskspace_gsta_motion_small_cpu.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    ow = build_optim_wrapper(model, cfg.optim_wrapper)
+    for s in cfg.param_scheduler:  # as the runner builds them (30 iterations an epoch)
+        s = dict(s)
+        kind = PARAM_SCHEDULERS.get(s.pop('type'))
+        assert s.pop('convert_to_iter_based')
+        kind.build_iter_from_epoch(ow, **s, epoch_length=30)
+    video = braking_squares()
+    n, _, h, w = video.shape
+    samples = [VideoDataSample(context_masks=v[:11], gt_masks=v[11:]) for v in video]
+    inputs = torch.zeros(n, 11, 3, h, w)
+
+    def predict():
+        """The predicted masks (n, 11, h, w) and the fusion's log-trust of the batch."""
+        model.eval()
+        with torch.no_grad():
+            masks = video[:, :11]
+            hz = model.output_horizons(11)
+            preds = model.prior_predictions(masks, hz)
+            hid, skip = model.encode_translate(model.embed_frames(masks, inputs, preds))
+            logits = model.class_scores(model.upsample(
+                model.decode(hid, skip).flatten(0, 1)).unflatten(0, (n, 11)))
+            trust = model.fusion.log_trust(logits, model.prior_votes(masks, hz, logits.dtype, preds))
+            return model(inputs, samples, mode='tensor').argmax(2), trust
+
+    before, trust_before = predict()
+    weight_before = model.prior.weight.detach().clone()
+    model.train()
+    ow.update_params(sum(model(inputs, samples, mode='loss').values()))
+    after, trust_after = predict()
+    assert (before != after).sum() > 0
+    moved_weight = (model.prior.weight - weight_before).abs().max()
+    moved_trust = (trust_after - trust_before).abs().max()
+    assert moved_weight > 0 and moved_trust > 10 * moved_weight
