@@ -208,6 +208,14 @@ def test_dynamics_prior_from_the_shipped_dynamics_config():
                               config=osp.join(ROOT, 'configs/dynamics/object_dynamics_small_cpu.py')))
     assert type(prior.dynamics.prior).__name__ == 'FloorTrackMotion'
     assert prior.dynamics.postprocessors == [] and prior.future_steps == 11
+    # the mask-space model on top of it: the dynamics' checkpoint is required (no silent
+    # untrained dynamics), unless set to None (a host checkpoint carries the weights)
+    from futureseg.models.loading import build_model
+    config = osp.join(ROOT, 'configs/maskspace/maskspace_gsta_dynamics_prior_small_cpu.py')
+    with pytest.raises(FileNotFoundError, match='dynamics checkpoint not found'):
+        build_model(config)
+    host = build_model(config, cfg_options={'model.prior.checkpoint': None})
+    assert type(host.prior).__name__ == 'DynamicsPrior' and host.prior_input
 
 
 def test_prior_input_feeds_the_priors_prediction_to_the_network():
