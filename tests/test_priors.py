@@ -47,7 +47,8 @@ def build(fixture, **model):
 def without_priors(model, fixture, **model_cfg):
     """The same network without priors, with ``model``'s network weights."""
     plain = build(fixture, **dict(model_cfg, prior=0.))
-    state = {k: v for k, v in model.state_dict().items() if not k.startswith(('priors.', 'fusion.'))}
+    state = {k: v for k, v in model.state_dict().items()
+             if not k.startswith(('priors.', 'fusion.'))}
     plain.load_state_dict(state)  # strict: the network's keys are the same
     return plain
 
@@ -204,8 +205,8 @@ def test_dynamics_prior_is_the_trained_dynamics_frozen(tmp_path):
 
 
 def test_dynamics_prior_from_the_shipped_dynamics_config():
-    prior = MODELS.build(dict(type='DynamicsPrior',
-                              config=osp.join(ROOT, 'configs/dynamics/object_dynamics_small_cpu.py')))
+    config = osp.join(ROOT, 'configs/dynamics/object_dynamics_small_cpu.py')
+    prior = MODELS.build(dict(type='DynamicsPrior', config=config))
     assert type(prior.dynamics.prior).__name__ == 'FloorTrackMotion'
     assert prior.dynamics.postprocessors == [] and prior.future_steps == 11
     # the mask-space model on top of it: the dynamics' checkpoint is required (no silent
@@ -290,7 +291,8 @@ def braking_squares(n=4, h=80, w=120, frames=22, decel=0.12, seed=0):
     out = torch.zeros(n, frames, h, w, dtype=torch.long)
     for b in range(n):
         for k in (torch.randperm(48, generator=g)[:3] + 1).tolist():
-            y0, x0 = 15 + 50 * float(torch.rand(1, generator=g)), 15 + 90 * float(torch.rand(1, generator=g))
+            y0 = 15 + 50 * float(torch.rand(1, generator=g))
+            x0 = 15 + 90 * float(torch.rand(1, generator=g))
             v = (torch.rand(2, generator=g) - 0.5) * 4
             speed = float(v.norm())
             for t in range(frames):
@@ -337,7 +339,8 @@ def test_one_training_step_at_the_shipped_settings_changes_predictions():
             hid, skip = model.encode_translate(model.embed_frames(masks, inputs, preds))
             logits = model.class_scores(model.upsample(
                 model.decode(hid, skip).flatten(0, 1)).unflatten(0, (n, 11)))
-            trust = model.fusion.log_trust(logits, model.prior_votes(masks, hz, logits.dtype, preds))
+            votes = model.prior_votes(masks, hz, logits.dtype, preds)
+            trust = model.fusion.log_trust(logits, votes)
             return model(inputs, samples, mode='tensor').argmax(2), trust
 
     before, trust_before = predict()

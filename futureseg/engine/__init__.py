@@ -7,5 +7,6 @@ from .random_state import RandomStateHook
 from .schedulers import OneCycleLRKeepMult
 
 __all__ = ['ChannelsLastHook', 'UnsafeCheckpointError', 'allow_mmengine_checkpoint_types', 'checkpoint_safe_globals',
-           'CPUAmpOptimWrapper', 'OneCycleLRKeepMult', 'PseudoLabelHook', 'RandomStateHook', 'ScheduledSamplingHook', 'schedule_value',
+           'CPUAmpOptimWrapper', 'OneCycleLRKeepMult',
+           'PseudoLabelHook', 'RandomStateHook', 'ScheduledSamplingHook', 'schedule_value',
            'StalePseudoLabelsError', 'weights_sha256', 'write_pseudo_labels']

@@ -10,4 +10,5 @@ __all__ = ['attribute_confusions', 'confusion_matrix', 'jaccard_index', 'object_
            'object_records', 'per_class_iou',
            'FramePredictionMetric', 'FutureSegJaccard', 'PostprocessingTable', 'SubmissionWriter',
            'ssim', 'GROUPS', 'GapBreakdown', 'GapTally', 'format_gap_table', 'object_groups',
-           'oracle_shift', 'PriorOverride', 'override_tallies', 'decode_mask_rle', 'mask_rle', 'prediction_of', 'save_submission']
+           'oracle_shift', 'PriorOverride', 'override_tallies',
+           'decode_mask_rle', 'mask_rle', 'prediction_of', 'save_submission']

@@ -44,7 +44,8 @@ class DynamicsPrior(HorizonWeightedPrior):
                              '(a config file whose model it is)')
         cfg = dict(model) if model is not None else dict(Config.fromfile(config).model)
         if cfg.get('type') not in ('ObjectDynamicsPredictor', 'futureseg.ObjectDynamicsPredictor'):
-            raise ValueError(f"DynamicsPrior wraps an ObjectDynamicsPredictor, got {cfg.get('type')!r}")
+            raise ValueError('DynamicsPrior wraps an ObjectDynamicsPredictor, got '
+                             f"{cfg.get('type')!r}")
         # the dynamics alone paints frames: no post-processing inside a prior
         cfg.update(postprocessors=(), known_objects=None)
         dynamics = MODELS.build(cfg)

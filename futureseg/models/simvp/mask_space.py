@@ -178,8 +178,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
         feats = self.class_scores(feats)
         if self.has_priors and window is not None:
-            feats = self.fuse_priors(feats, window, horizons or self.output_horizons(feats.shape[1]),
-                                     prior_predictions)
+            horizons = horizons or self.output_horizons(feats.shape[1])
+            feats = self.fuse_priors(feats, window, horizons, prior_predictions)
         return feats
 
     # -- the two prediction modes ----------------------------------------------------------
