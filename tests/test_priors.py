@@ -352,3 +352,35 @@ def test_one_training_step_at_the_shipped_settings_changes_predictions():
     moved_weight = (model.prior.weight - weight_before).abs().max()
     moved_trust = (trust_after - trust_before).abs().max()
     assert moved_weight > 0 and moved_trust > 10 * moved_weight
+
+
+def test_fit_motion_prior_stage_fits_the_damping_that_later_stages_read(tmp_path):
+    """The recipe's FitMotionPrior stage: the per-group damping fitted on a split's true masks
+    (coordinate ascent: never below the best single value), as the ``--cfg-options`` value a
+    later stage's ``{fit_prior}`` reference passes on, parsed back to the fitted list."""
+    import argparse
+    import numpy as np
+    from mmengine.config import DictAction
+    from futureseg.apis.prior_fitting import extrapolation_score, load_split
+    from futureseg.apis.recipe import FitMotionPrior, RecipeContext
+    from futureseg.apis.recipe.config_utils import cfg_options_args
+    video = braking_squares(n=6)
+    for i, v in enumerate(video):
+        (tmp_path / 'train' / f'video_{i}').mkdir(parents=True)
+        np.save(tmp_path / 'train' / f'video_{i}' / 'mask.npy', v.numpy().astype(np.uint8))
+    ctx = RecipeContext(str(tmp_path), str(tmp_path / 'work'), {}, quiet=True)
+    stage = FitMotionPrior('fit_prior', window=2, grid=[0.3, 0.6, 1.0])
+    out = stage.run(ctx)
+    videos = load_split(str(tmp_path / 'train'))
+    assert out['videos'] == 6 and len(out['damping_values']) == 6
+    assert set(out['damping_values']) <= {0.3, 0.6, 1.0}
+    assert out['jaccard'] == pytest.approx(extrapolation_score(videos, 2, out['damping_values']))
+    for d in (0.3, 0.6, 1.0):  # braking squares: constant velocity is not the best
+        assert out['jaccard'] >= extrapolation_score(videos, 2, [d] * 6)
+    assert out['jaccard'] > extrapolation_score(videos, 2, [1.0] * 6)
+    ctx.state['fit_prior'] = dict(status='done', outputs=out)
+    args = cfg_options_args({'model.prior.damping': ctx.resolve('{fit_prior}')})
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parsed = parser.parse_args(args).cfg_options['model.prior.damping']
+    assert parsed == pytest.approx(out['damping_values'])
