@@ -310,8 +310,8 @@ def test_one_training_step_at_the_shipped_settings_changes_predictions():
     more than the prior's weight (which Adam moves by the learning rate, ~1e-4 a step).
 
     The changed pixels alone do not tell the settings apart: the ones before (AddFusion,
-    OneCycleLR) change as many in one step (67 vs 68 of 422,400 on this batch, at 26f9d06's
-    settings, tie pixels at the prior's fractional edges); the trust's scale does."""
+    OneCycleLR) change as many in one step (67 of 422,400 on this batch with them, 45 with
+    these: tie pixels at the prior's fractional edges); the trust's scale does."""
     from mmengine.optim import build_optim_wrapper
     from futureseg.registry import PARAM_SCHEDULERS
     cfg = Config.fromfile(osp.join(ROOT, 'configs/maskspace/maskspace_gsta_motion_small_cpu.py'))

@@ -72,7 +72,7 @@ def model_complexity(config, shape: Optional[Tuple[int, int]] = None) -> dict:
         described = f'1 x {t} x {c} x {h} x {w} frames'
         # a mask-space model, or an RGB model with a prior, reads the masks of frames 1-11
         if isinstance(model, SimVPMaskSpacePredictor) or (
-                isinstance(model, SimVPMaskPredictor) and model.prior is not None):
+                isinstance(model, SimVPMaskPredictor) and model.has_priors):
             inputs += (torch.zeros(1, t, h, w, dtype=torch.long), )
             described += f' + 1 x {t} x {h} x {w} masks'
     else:

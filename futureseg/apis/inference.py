@@ -113,7 +113,7 @@ def reads_context_masks(model) -> bool:
     if isinstance(model, SimVPMaskSpacePredictor):
         return True
     known = getattr(model, 'known_objects', None) or {}
-    return bool(isinstance(model, SimVPMaskPredictor) and model.prior is not None
+    return bool(isinstance(model, SimVPMaskPredictor) and model.has_priors
                 or (getattr(model, 'postprocessors', None) and known.get('source') == 'context_masks'))
 
 

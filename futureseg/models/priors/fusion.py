@@ -49,15 +49,17 @@ class TrustFusion(BaseModule):
         num_classes (int): Classes of the logits (filled in by the model). Default: 49.
         num_priors (int): Priors whose votes it weighs (filled in by the model). Default: 1.
         hidden (int): Channels of the hidden convolution. Default: 16.
-        kernel_size (int): Its kernel size (the neighbourhood a pixel's trust reads).
-            Default: 3.
+        kernel_size (int): Its kernel size (the neighbourhood a pixel's trust reads; 1: the
+            pixel's own logits and votes, whose fractional occupancy already marks an
+            object's edges; 3 costs 9x the FLOPs, at 80x120 x 11 frames about 1.5 G, more than
+            the mask-space network itself). Default: 1.
         min_log_trust (float): Lowest ``t`` (trust ``exp(t)``). Default: -8.0.
         max_log_trust (float): Highest ``t``. Default: 2.0.
         init_cfg (dict | list[dict], optional): MMEngine init config. Default: None.
     """
 
     def __init__(self, num_classes: int = NUM_CLASSES, num_priors: int = 1, hidden: int = 16,
-                 kernel_size: int = 3, min_log_trust: float = -8.0, max_log_trust: float = 2.0,
+                 kernel_size: int = 1, min_log_trust: float = -8.0, max_log_trust: float = 2.0,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(init_cfg)
         self.num_classes, self.num_priors = num_classes, num_priors
