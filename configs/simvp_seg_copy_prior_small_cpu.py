@@ -12,3 +12,7 @@ train_dataloader = dict(dataset=dict(pipeline={{_base_.context_train_pipeline}})
 val_dataloader = dict(dataset={{_base_.context_test_dataset}})
 test_dataloader = val_dataloader
 tta_pipeline = {{_base_.context_tta_pipeline}}
+# where the prediction differs from the prior's own, and whether it is right there
+val_evaluator = [dict(type='FutureSegJaccard'), dict(type='PriorOverride')]
+test_evaluator = [dict(type='FutureSegJaccard'), dict(type='PostprocessingTable'),
+                  dict(type='PriorOverride')]

@@ -411,7 +411,9 @@ def test_old_keyword_copy_prior_warns_and_builds_the_same_prior(fixture):
 
 
 @pytest.mark.parametrize('fixture', ['simvp_seg_tiny.py', 'maskspace_tiny.py'])
-def test_checkpoint_with_the_old_copy_prior_keys_loads_into_prior(fixture, tmp_path):
+@pytest.mark.parametrize('old_prefix', ['copy_prior.', 'prior.'])
+def test_checkpoint_with_the_old_prior_keys_loads_into_the_first_prior(fixture, old_prefix,
+                                                                       tmp_path):
     from mmengine.runner.checkpoint import load_checkpoint
     cfg = Config.fromfile(osp.join(FIXTURES, fixture))
     cfg.model.update(prior=4.0)
@@ -419,10 +421,11 @@ def test_checkpoint_with_the_old_copy_prior_keys_loads_into_prior(fixture, tmp_p
     trained = MODELS.build(cfg.model)
     with torch.no_grad():
         trained.prior.weight.copy_(torch.arange(11.))
-    # what a checkpoint written before the rename holds: the prior under copy_prior.*
-    old = {k.replace('prior.', 'copy_prior.', 1) if k.startswith('prior.') else k: v
+    # what a checkpoint written before the list of priors holds: the one prior under
+    # copy_prior.* (before its rename) or prior.*
+    old = {old_prefix + k[len('priors.0.'):] if k.startswith('priors.0.') else k: v
            for k, v in trained.state_dict().items()}
-    assert 'copy_prior.weight' in old and 'prior.weight' not in old
+    assert old_prefix + 'weight' in old and 'priors.0.weight' not in old
     fresh = MODELS.build(cfg.model)
     fresh.load_state_dict(dict(old))  # strict: every key found under its new name
     assert torch.equal(fresh.prior.weight, torch.arange(11.))
@@ -432,8 +435,9 @@ def test_checkpoint_with_the_old_copy_prior_keys_loads_into_prior(fixture, tmp_p
     load_checkpoint(other, path, map_location='cpu', logger='silent')  # init_model's loader
     assert all(torch.equal(v, trained.state_dict()[k]) for k, v in other.state_dict().items())
     # a pretrained= copy from an old checkpoint maps the prior's keys too
-    loaded, _, _ = MODELS.build(cfg.model).load_pretrained(path, key_map={'prior.': 'prior.'})
-    assert loaded == ['prior.weight']
+    loaded, _, _ = MODELS.build(cfg.model).load_pretrained(path,
+                                                          key_map={'priors.': 'priors.'})
+    assert loaded == ['priors.0.weight']
 
 
 def test_rgb_predictor_attribute_readout_gives_class_log_probabilities():

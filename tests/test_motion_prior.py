@@ -159,31 +159,42 @@ def test_build_prior_takes_a_number_or_a_config():
     assert type(motion).__name__ == 'MotionPrior' and motion.num_classes == 7
 
 
-def test_checkpoint_carries_the_damping_it_was_trained_with(tmp_path):
+def test_checkpoint_carries_the_prior_settings_it_was_trained_with(tmp_path):
     from futureseg.models.loading import build_model
     cfg = Config.fromfile(osp.join(FIXTURES, 'maskspace_tiny.py'))
     trained_damping = [0.7, 0.4, 0.9, 0.9, 0.7, 0.5]
-    cfg.model.update(prior=dict(type='MotionPrior', damping=trained_damping))
+    cfg.model.update(prior=dict(type='MotionPrior', damping=trained_damping, window=2))
     model = MODELS.build(cfg.model)
     state = model.state_dict()
-    assert torch.allclose(state['prior.damping'], torch.tensor(trained_damping))
+    assert torch.allclose(state['priors.0.damping'], torch.tensor(trained_damping))
+    assert state['priors.0.window_frames'].item() == 2
     path = str(tmp_path / 'epoch_1.pth')
     torch.save(dict(state_dict=state), path)
-    # built with another damping (another length too), loaded the way init_model / test.py do
+    # built with other settings (a damping of another length too), loaded the way
+    # init_model / test.py do
     for other in (1.0, [0.1] * 6):
-        cfg.model.prior.damping = other
+        cfg.model.prior.update(damping=other, window=3)
         loaded = build_model(cfg, path)
         assert torch.allclose(loaded.prior.damping, torch.tensor(trained_damping))
-        # and it is the saved damping that moves the objects
-        masks = moving_square(velocity=(0, 1))[None]
-        out = loaded.prior(torch.zeros(1, 1, 49, H, W), masks, [11])
-        expected = extrapolate_occupancy(masks, [11], damping=trained_damping)
+        assert loaded.prior.window == 2
+        # and it is the saved settings that move the objects
+        masks = torch.zeros(11, H, W, dtype=torch.long)  # speeding up: the window matters
+        for t, x in enumerate([0] * 7 + [1, 2, 4, 7]):
+            masks[t, 2:5, x:x + 3] = CUBE
+        out = loaded.prior(torch.zeros(1, 1, 49, H, W), masks[None], [11])
+        expected = extrapolate_occupancy(masks[None], [11], window=2, damping=trained_damping)
         assert torch.allclose(out, loaded.prior.weight[-1] * expected)
-    # a checkpoint from before the damping was saved keeps the config's
-    old = {k: v for k, v in state.items() if k != 'prior.damping'}
+        assert not torch.allclose(expected, extrapolate_occupancy(
+            masks[None], [11], window=3, damping=trained_damping))
+    # a checkpoint from before the settings were saved keeps the config's, also with the
+    # prior under its old key prior.*
+    old = {k.replace('priors.0.', 'prior.'): v for k, v in state.items()
+           if k not in ('priors.0.damping', 'priors.0.window_frames')}
     torch.save(dict(state_dict=old), path)
-    cfg.model.prior.damping = 0.25
-    assert build_model(cfg, path).prior.damping.tolist() == [0.25]
+    cfg.model.prior.update(damping=0.25, window=4)
+    loaded = build_model(cfg, path)
+    assert loaded.prior.damping.tolist() == [0.25] and loaded.prior.window == 4
+    assert torch.equal(loaded.prior.weight, model.prior.weight)
 
 
 def test_motion_prior_takes_future_steps_from_the_model():

@@ -1,8 +1,9 @@
 # The Jaccard-loss fine-tune of the CPU mask-space motion-prior model
-# (maskspace_gsta_motion_small_cpu.py: CPU widths, motion prior), from its checkpoint
+# (maskspace_gsta_motion_small_cpu.py: CPU widths, motion prior, prior input, TrustFusion and
+# its lr multiplier: the same network, so its checkpoint loads whole), from its checkpoint
 # (--cfg-options load_from=...).
-_base_ = ['./maskspace_gsta_small_cpu.py', '../_base_/models/motion_prior.py']
-model = dict(prior={{_base_.motion_prior}}, losses=[
+_base_ = ['./maskspace_gsta_motion_small_cpu.py']
+model = dict(losses=[
     dict(type='WeightedCrossEntropyLoss', background_weight=0.1, loss_weight=1.0),
     dict(type='SoftJaccardLoss', loss_weight=1.0, classes='present'),
 ])

@@ -23,13 +23,17 @@ def _rows(label):
 
 
 extra_stages = [
+    # the motion prior's damping per (shape, material), fitted on train's true masks; the
+    # motion-prior models below read it ('{fit_prior}') instead of the config's hand copy
+    # (their checkpoints carry it on, e.g. into ms_jaccard_ft)
+    dict(type='FitMotionPrior', name='fit_prior', split='train', window=3),
     # stage 1: SimVP frame prediction, self-supervised on train + unlabeled
     dict(type='TrainModel', name='pretrain', config='configs/simvp/simvp_incepu_pretrain_small_cpu.py',
          amp=True),
     # stage 4: future segmentation in mask space (the segmenter's masks of frames 1-11 in, the
     # masks of frames 12-22 out) from the motion prior, then fill holes + NOS (stage 6)
     dict(type='TrainModel', name='future_seg', config='configs/maskspace/maskspace_gsta_motion_small_cpu.py',
-         amp=True),
+         amp=True, cfg_options={'model.prior.damping': '{fit_prior}'}),
     dict(type='TestModel', name='future_seg_nos', model='future_seg', model_overrides=_post,
          rows={'stages/raw': 'mask-space SimVP (gSTA) + motion prior',
                'stages/NewObjectSuppression': 'mask-space SimVP (gSTA) + motion prior + fill holes + NOS'}),
@@ -37,7 +41,8 @@ extra_stages = [
     # the class logits of frame 22 (attribute readout), with the motion prior from the
     # segmenter's masks (without a prior the short run never leaves the all-background answer)
     dict(type='TrainModel', name='rgb_seg', config='configs/simvp_seg_motion_prior_small_cpu.py',
-         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}'}),
+         amp=True, cfg_options={'model.pretrained.checkpoint': '{pretrain}',
+                                'model.prior.damping': '{fit_prior}'}),
     dict(type='TestModel', name='rgb_seg_nos', model='rgb_seg', model_overrides=_post,
          rows={'stages/raw': "winner's RGB SimVP (IncepU) + motion prior",
                'stages/NewObjectSuppression': "winner's RGB SimVP (IncepU) + motion prior + fill holes + NOS"}),

@@ -6,6 +6,8 @@ from .attribute_heads import (AttributeASPPHead, AttributeFCNHead, AttributeFull
 from .loading import build_model
 from .segment import segment_frames, segment_last_predicted_frames, segment_tensors
 from .segmentors import FrameSegmenter
+from .priors import (AddFusion, BasePrior, CopyPrior, DynamicsPrior, MotionPrior,
+                     PriorHostMixin, TrustFusion)
 from .simvp import *  # noqa: F401,F403
 from .copy_last_mask import CopyLastMaskPredictor
 from .dynamics import ObjectDynamicsPredictor
@@ -16,6 +18,7 @@ __all__ = ['AttributeASPPHead', 'AttributeFCNHead', 'AttributeFullResolutionASPP
            'FullResolutionASPPHead', 'FullResolutionBranch', 'attribute_argmax', 'attribute_cross_entropy',
            'attribute_log_probs', 'CopyLastMaskPredictor', 'FrameSegmenter', 'FutureMaskOutputs',
            'ObjectDynamicsPredictor',
+           'AddFusion', 'BasePrior', 'DynamicsPrior', 'PriorHostMixin', 'TrustFusion',
            'VideoDataPreprocessor', 'stack_field', 'SoftJaccardLoss', 'WeightedCrossEntropyLoss',
            'soft_jaccard', 'FutureSegTTAModel', 'build_model', 'segment_frames',
            'segment_last_predicted_frames', 'segment_tensors']

@@ -224,14 +224,19 @@ class ObjectDynamicsPredictor(FutureMaskOutputs, BaseModel):
         """The horizons painted: frame 22 only ('last') or all 11 ('all')."""
         return [self.future_steps] if self.output == 'last' else list(range(1, self.future_steps + 1))
 
+    def occupancy(self, masks: torch.Tensor, horizons: Sequence[int]) -> torch.Tensor:
+        """Occupancy (B, len(horizons), K, H, W) of the future frames ``horizons`` (1-based,
+        of 1..future_steps) painted from the context masks (B, T, H, W): each object's mask of
+        the newest frame moved and scaled to where the model sends it (``paint_objects``)."""
+        mo = self.motion(frame_stats(masks, self.num_classes))
+        hz = torch.as_tensor(list(horizons), device=masks.device) - 1
+        bi, ki = mo['present'].nonzero(as_tuple=True)
+        return paint_objects(masks[:, -1].long(), bi, ki, mo['shift'][bi, ki][:, hz],
+                             mo['scale'][bi, ki][:, hz], self.num_classes)
+
     def logits(self, masks: torch.Tensor) -> torch.Tensor:
         """Scores (B, T', K, H, W) of the painted future frames (``occupancy_scores``)."""
-        mo = self.motion(frame_stats(masks, self.num_classes))
-        hz = torch.as_tensor(self.horizons(), device=masks.device) - 1
-        bi, ki = mo['present'].nonzero(as_tuple=True)
-        occ = paint_objects(masks[:, -1].long(), bi, ki, mo['shift'][bi, ki][:, hz],
-                            mo['scale'][bi, ki][:, hz], self.num_classes)
-        return occupancy_scores(occ)
+        return occupancy_scores(self.occupancy(masks, self.horizons()))
 
     # -- training --------------------------------------------------------------------------
     def motion_loss(self, context: Dict[str, torch.Tensor],

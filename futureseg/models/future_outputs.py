@@ -109,14 +109,18 @@ class FutureMaskOutputs:
                              'frames): use LoadVideo(load_context_masks=True) in the pipeline')
         return stack_field(data_samples, 'context_masks')
 
-    def predict_samples(self, scores: torch.Tensor, data_samples: list) -> list:
+    def predict_samples(self, scores: torch.Tensor, data_samples: list,
+                        prior_masks: Optional[torch.Tensor] = None) -> list:
         """Samples with ``pred_masks`` (the arg-max of ``scores`` (B, T, K, H, W),
-        post-processed where configured)."""
+        post-processed where configured) and, where given, ``prior_masks`` (B, T, H, W):
+        what the model's priors predict alone (``PriorOverride`` compares the two)."""
         pred = scores.argmax(2)
-        for s, p, sc in zip(data_samples, pred, scores):
+        for i, (s, p, sc) in enumerate(zip(data_samples, pred, scores)):
             s.pred_masks = self.postprocess(s, p) if self.postprocessors else p
             if self.keep_logits:
                 s.pred_logits = sc[-1]
+            if prior_masks is not None:
+                s.prior_masks = prior_masks[i]
         return data_samples
 
     def finish(self, scores: torch.Tensor, data_samples: Optional[list], mode: str):

@@ -13,7 +13,7 @@ import torch.nn as nn
 from futureseg.registry import MODELS
 from futureseg.structures.camera import SYNTHETIC_CAMERA, Camera, floor_to_pixels, pixels_to_floor
 from futureseg.structures.metainfo import NUM_CLASSES
-from .simvp.motion_prior import GROUP_NAMES, NUM_GROUPS, class_groups, track_velocity, travelled
+from .priors.motion_prior import GROUP_NAMES, NUM_GROUPS, class_groups, track_velocity, travelled
 
 
 def _per_group(values: Union[float, Sequence[float]], name: str) -> torch.Tensor:

@@ -5,10 +5,11 @@ last ``window + 1`` frames, slowing as a constant deceleration that leaves ``dam
 the constant-velocity distance at frame 22. The damping differs with what an object is made
 of and how it moves (cubes and cylinders slide and stop, spheres roll on), so it is fitted
 per (shape, material) on the TRUE masks of the fit split (coordinate ascent of the frame-22
-Jaccard over a grid), then every setting is scored on the eval split from the true masks of
-frames 1-11 and from the segmenter's (what a method sees). Output: a table on stdout, the
-JSON (``--json``) and the same table as markdown beside it (``.md``); the fitted values go
-into ``configs/_base_/models/motion_prior.py`` by hand, with this command beside them.
+Jaccard over a grid, ``futureseg.apis.prior_fitting``), then every setting is scored on the
+eval split from the true masks of frames 1-11 and from the segmenter's (what a method sees). Output: a table on stdout, the
+JSON (``--json``) and the same table as markdown beside it (``.md``). The recipes fit the
+damping in a ``FitMotionPrior`` stage instead, whose result flows into the stages after it;
+``configs/_base_/models/motion_prior.py`` holds this command's fit for configs run alone.
 
     python tools/benchmarks/motion_extrapolation.py data/quickstart \\
         --masks data/quickstart/seg_masks/val --json work_dirs/benchmarks/motion_extrapolation.json
@@ -17,52 +18,13 @@ import argparse
 import os.path as osp
 import time
 
-import numpy as np
-import torch
 from mmengine.utils import ProgressBar
 
-from futureseg.datasets.layout import list_videos, load_mask
-from futureseg.evaluation.functional import confusion_matrix, jaccard_index
-from futureseg.models.simvp.motion_prior import GROUP_NAMES, NUM_GROUPS, extrapolate_masks
+from futureseg.apis.prior_fitting import extrapolation_score, fit_damping, load_split
+from futureseg.models.priors.motion_prior import GROUP_NAMES, NUM_GROUPS
 from futureseg.utils import write_json_atomic, write_text_atomic
 from bench_common import machine_info
 from to_markdown import markdown
-
-
-def load_split(split_dir, masks_dir=None, limit=None):
-    """[(masks of frames 1-11 (11, H, W), true mask of frame 22)] of a split's videos; the
-    input masks are the true ones, or those under ``masks_dir`` (a segmenter's)."""
-    out = []
-    for vid, path in list_videos(split_dir)[:limit]:
-        true = load_mask(osp.join(path, 'mask.npy'))
-        src = true if masks_dir is None else load_mask(osp.join(masks_dir, f'video_{vid}', 'mask.npy'))
-        out.append((torch.from_numpy(src[:11].astype(np.int64)), true[21]))
-    return out
-
-
-def score(videos, window, damping, batch=16):
-    """Frame-22 Jaccard (one confusion matrix over the split) of the extrapolation."""
-    cm = 0
-    for i in range(0, len(videos), batch):
-        chunk = videos[i:i + batch]
-        if len({tuple(m.shape) for m, _ in chunk}) > 1:
-            raise ValueError('videos of different sizes in one split')
-        pred = extrapolate_masks(torch.stack([m for m, _ in chunk]), [11], window, damping)[:, 0]
-        for p, (_, t) in zip(pred.numpy(), chunk):
-            cm = cm + confusion_matrix(p, t)
-    return float(jaccard_index(cm))
-
-
-def fit_damping(videos, window, grid, sweeps=2):
-    """Per-group damping maximising the Jaccard on ``videos`` (coordinate ascent from the
-    best single value)."""
-    best_single = max(grid, key=lambda d: score(videos, window, [d] * NUM_GROUPS))
-    damping = [best_single] * NUM_GROUPS
-    for _ in range(sweeps):
-        for g in range(NUM_GROUPS):
-            damping[g] = max(grid, key=lambda d: score(videos, window,
-                                                       damping[:g] + [d] + damping[g + 1:]))
-    return best_single, damping
 
 
 def main(argv=None):
@@ -95,9 +57,11 @@ def main(argv=None):
             values = d if isinstance(d, list) else [d] * NUM_GROUPS
             row = dict(setting=name, window=window,
                        damping=d if isinstance(d, float) else ' / '.join(f'{v:g}' for v in d),
-                       **{f'{args.fit_split} (true)': round(score(fit, window, values), 4)})
+                       **{f'{args.fit_split} (true)':
+                          round(extrapolation_score(fit, window, values), 4)})
             for ename, vids in evals.items():
-                row[f'{args.eval_split} ({ename})'] = round(score(vids, window, values), 4)
+                row[f'{args.eval_split} ({ename})'] = round(
+                    extrapolation_score(vids, window, values), 4)
             row['damping_values'] = values
             rows.append(row)
         bar.update()

@@ -30,8 +30,11 @@ val_dataloader = dict(
                  context_mask_root=val_context_root, pipeline=test_pipeline, test_mode=True),
 )
 test_dataloader = val_dataloader
-val_evaluator = dict(type='FutureSegJaccard')
-test_evaluator = [dict(type='FutureSegJaccard'), dict(type='PostprocessingTable')]
+# PriorOverride: where the prediction differs from the model's priors' own (mask-space models
+# have a prior by default), and whether it is right there
+val_evaluator = [dict(type='FutureSegJaccard'), dict(type='PriorOverride')]
+test_evaluator = [dict(type='FutureSegJaccard'), dict(type='PostprocessingTable'),
+                  dict(type='PriorOverride')]
 # tools/test.py --tta: every video as is and flipped horizontally (all frames and masks), the
 # class probabilities averaged (flipped back), then the post-processors
 tta_model = dict(type='FutureSegTTAModel')

@@ -1,4 +1,4 @@
-# MotionPrior (futureseg/models/simvp/motion_prior.py): each object of the newest input mask
+# MotionPrior (futureseg/models/priors/motion_prior.py): each object of the newest input mask
 # moved on along the track of its centroid over the last window + 1 frames, slowing down by a
 # constant deceleration; damping = the share of the constant-velocity distance reached at
 # frame 22, per (shape, material): cube metal, cube rubber, sphere metal, sphere rubber,

@@ -27,14 +27,15 @@ from .base import STATE_FILE, RecipeError, RecipeStage
 from .checkpoints import best_checkpoint, count_parameters
 from .config_utils import ROOT, data_root_options, find_config, is_segmenter_config
 from .context import RecipeContext
-from .data_stages import GenerateData, SegmentFrames, SegmenterFrameScores
+from .data_stages import FitMotionPrior, GenerateData, SegmentFrames, SegmenterFrameScores
 from .model_stages import PredictThenSegment, TestModel, TrainModel
 from .report import BASELINE_ROWS, gap_closed
 from .runner import RecipeRunner
 from .workdir import read_recipe_state, recipe_model, stage_type, tested_model
 
 __all__ = ['STATE_FILE', 'RecipeError', 'RecipeStage', 'RecipeContext', 'RecipeRunner', 'GenerateData',
-           'SegmentFrames', 'SegmenterFrameScores', 'TrainModel', 'TestModel', 'PredictThenSegment', 'ROOT',
+           'FitMotionPrior', 'SegmentFrames', 'SegmenterFrameScores', 'TrainModel', 'TestModel',
+           'PredictThenSegment', 'ROOT',
            'data_root_options', 'find_config', 'is_segmenter_config', 'best_checkpoint',
            'count_parameters', 'BASELINE_ROWS', 'gap_closed', 'read_recipe_state', 'recipe_model',
            'stage_type', 'tested_model']

@@ -1,5 +1,5 @@
 """The stages that make data and masks: the synthetic data set, the segmenter's masks of
-whole splits and the segmenter's single-frame score from them."""
+whole splits and the segmenter's single-frame score from them; and the motion prior's fit."""
 import os
 import os.path as osp
 
@@ -8,6 +8,7 @@ from futureseg.datasets.layout import list_videos, load_mask
 from futureseg.evaluation.functional import attribute_accuracy, confusion_matrix, jaccard_index
 from futureseg.registry import RECIPE_STAGES
 from futureseg.utils.io import write_json_atomic
+from ..prior_fitting import DAMPING_GRID, extrapolation_score, fit_damping, load_split
 from .base import RecipeStage
 
 
@@ -97,3 +98,29 @@ class SegmenterFrameScores(RecipeStage):
         path = osp.join(ctx.stage_dir(self.name), 'metrics.json')
         write_json_atomic(path, dict(segmenter_frames=frame_scores))
         return dict(main='metrics', metrics=path, frame_scores=frame_scores, files=[path])
+
+
+@RECIPE_STAGES.register_module()
+class FitMotionPrior(RecipeStage):
+    """The motion prior's damping per (shape, material), fitted on the true masks of a split
+    (``prior_fitting.fit_damping``: coordinate ascent of the frame-22 Jaccard of the
+    extrapolation over a grid), so that the stages after it read the fit instead of a value
+    copied into a config by hand: ``cfg_options={'model.prior.damping': '{fit_prior}'}`` (the
+    main output is the damping as a ``--cfg-options`` list).
+
+    Config keys: split ('train'), window (3), grid (0.2, 0.3, ..., 1.0), limit (first N
+    videos; None: all).
+    Outputs: damping (main), damping_values, best_single, window, jaccard (the fit split's,
+    with the fitted damping), fit (JSON path)."""
+
+    def run(self, ctx) -> dict:
+        split, window = self.cfg.get('split', 'train'), int(self.cfg.get('window', 3))
+        videos = load_split(osp.join(ctx.data_root, split), limit=self.cfg.get('limit'))
+        single, damping = fit_damping(videos, window, self.cfg.get('grid', DAMPING_GRID))
+        jaccard = extrapolation_score(videos, window, damping)
+        path = osp.join(ctx.stage_dir(self.name), 'fit.json')
+        result = dict(split=split, videos=len(videos), window=window, best_single=single,
+                      damping_values=damping, jaccard=jaccard)
+        write_json_atomic(path, result)
+        return dict(result, main='damping', damping='[' + ','.join(f'{d:g}' for d in damping) + ']',
+                    fit=path, files=[path])

@@ -10,7 +10,8 @@ from mmengine.model import BaseModule
 from futureseg.structures.metainfo import IGNORE_INDEX, NUM_CLASSES
 from futureseg.registry import MODELS
 from ..data_preprocessor import stack_field
-from .predictors import SimVPMaskPredictor, prior_argument, with_future_steps
+from ..priors.builder import prior_argument, prior_list, with_future_steps
+from .mask_predictor import SimVPMaskPredictor
 
 
 @MODELS.register_module()
@@ -78,6 +79,16 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             value; a dict: e.g. ``dict(type='MotionPrior', ...)``, whose ``future_steps``,
             unless the config sets it, is the model's ``future_steps``); here on by default;
             0 = off. Default: 4.0.
+        priors (list[float | dict], optional): Instead of ``prior``: several priors, as
+            SimVPMaskPredictor's. Default: None.
+        fusion (dict, optional): As SimVPMaskPredictor's (None: ``AddFusion``).
+            Default: None.
+        prior_input (bool): Feed the priors' predictions to the network as input channels
+            (mode 'direct' only): input slot t (frame t + 1) gets each prior's occupancy of
+            the future frame t + 1 ahead of frame 11 (frames 12-22), embedded as the expected
+            class embedding (``MaskEmbedding.soft``), so that the network sees the prior
+            instead of re-deriving it; the decoder's skip from slot t then carries the prior
+            of the frame that slot decodes. Default: False.
         copy_prior (float | dict, optional): Deprecated: the old name of ``prior``; it warns,
             and it is an error beside a ``prior`` other than the default. Default: None.
         ss_prob (float): Scheduled sampling: the chance that a training rollout feeds the
@@ -93,6 +104,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
     def __init__(self, *args, embed_dim: int = 8, with_frames: bool = False,
                  downsample: int = 1, mode: str = 'direct', future_steps: int = 11,
                  feedback: str = 'hard', prior: Union[float, dict] = 4.0,
+                 priors: Optional[Sequence[Union[float, dict]]] = None,
+                 fusion: Optional[dict] = None, prior_input: bool = False,
                  copy_prior: Union[float, dict, None] = None, ss_prob: float = 0.,
                  ss_steps: int = 0, num_classes: int = NUM_CLASSES,
                  ignore_index: int = IGNORE_INDEX, **kwargs):
@@ -105,11 +118,23 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         if with_frames and mode == 'autoregressive':
             raise ValueError('the hybrid (with_frames=True) has no future RGB frames to feed back; '
                              "use mode='direct'")
-        in_ch = (embed_dim + (3 if with_frames else 0)) * downsample ** 2
+        prior = prior_argument(prior, copy_prior, 4.0)
+        if priors is not None:
+            if prior != 4.0:
+                raise ValueError('give prior= (one prior) or priors= (a list), not both')
+            prior = 0.  # the default one prior gives way to the list
+        num_priors = len(prior_list(prior, priors))
+        if prior_input and (mode != 'direct' or not num_priors):
+            raise ValueError("prior_input=True needs mode='direct' and at least one prior")
+        in_ch = (embed_dim * (1 + (num_priors if prior_input else 0))
+                 + (3 if with_frames else 0)) * downsample ** 2
         kwargs['encoder'] = dict(kwargs['encoder'], in_channels=in_ch)
-        super().__init__(*args, num_classes=num_classes, ignore_index=ignore_index,
-                         prior=with_future_steps(prior_argument(prior, copy_prior, 4.0),
-                                                 future_steps), **kwargs)
+        super().__init__(
+            *args, num_classes=num_classes, ignore_index=ignore_index,
+            prior=with_future_steps(prior, future_steps),
+            priors=None if priors is None else [with_future_steps(p, future_steps) for p in priors],
+            fusion=fusion, **kwargs)
+        self.prior_input = prior_input
         self.embedding = MaskEmbedding(num_classes, embed_dim, ignore_index)
         self.with_frames, self.downsample, self.mode = with_frames, downsample, mode
         self.future_steps, self.feedback = future_steps, feedback
@@ -125,11 +150,17 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             self.upsample = None
 
     # -- input and output ------------------------------------------------------------------
-    def embed_frames(self, masks: torch.Tensor,
-                     frames: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """(B, T, H, W) ids (+ (B, T, 3, H, W) frames) -> (B, T, C, H/d, W/d) encoder input."""
+    def embed_frames(self, masks: torch.Tensor, frames: Optional[torch.Tensor] = None,
+                     prior_predictions: Optional[List[torch.Tensor]] = None) -> torch.Tensor:
+        """(B, T, H, W) ids (+ (B, T, 3, H, W) frames, + the priors' predictions
+        (B, T, K, H, W) each with ``prior_input``) -> (B, T, C, H/d, W/d) encoder input."""
         self.check_input_size(masks)  # the multiple includes downsample
         x = self.embedding(masks)
+        if self.prior_input:
+            embedded = [self.embedding.soft(p.probabilities(pred).flatten(0, 1).to(x.dtype))
+                        .unflatten(0, pred.shape[:2])
+                        for p, pred in zip(self.priors, prior_predictions)]
+            x = torch.cat([x] + embedded, 2)
         if self.with_frames:
             x = torch.cat([frames.to(x.dtype), x], 2)
         if self.downsample > 1:
@@ -137,23 +168,31 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         return x
 
     def readout(self, feats: torch.Tensor, window: Optional[torch.Tensor] = None,
-                horizons: Optional[Sequence[int]] = None) -> torch.Tensor:
-        """Decoder output (B, T, C, h, w) -> logits (B, T, K, H, W), plus the prior's vote
-        from the input masks ``window`` (B, T_in, H, W); ``horizons``: frames ahead of the
-        window's newest of each output step (default ``output_horizons``)."""
+                horizons: Optional[Sequence[int]] = None,
+                prior_predictions: Optional[List[torch.Tensor]] = None) -> torch.Tensor:
+        """Decoder output (B, T, C, h, w) -> logits (B, T, K, H, W), fused with the priors'
+        votes from the input masks ``window`` (B, T_in, H, W); ``horizons``: frames ahead of
+        the window's newest of each output step (default ``output_horizons``);
+        ``prior_predictions``: the priors' predictions at those horizons where already made."""
         if self.upsample is not None:
             feats = self.upsample(feats.flatten(0, 1)).unflatten(0, feats.shape[:2])
         feats = self.class_scores(feats)
-        if self.prior is not None and window is not None:
-            feats = self.prior(feats, window, horizons or self.output_horizons(feats.shape[1]))
+        if self.has_priors and window is not None:
+            horizons = horizons or self.output_horizons(feats.shape[1])
+            feats = self.fuse_priors(feats, window, horizons, prior_predictions)
         return feats
 
     # -- the two prediction modes ----------------------------------------------------------
-    def direct_logits(self, x: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        """Logits (B, T', K, H, W) of the future from the encoder input ``x`` in one pass."""
+    def direct_logits(self, x: torch.Tensor, masks: torch.Tensor,
+                      prior_predictions: Optional[List[torch.Tensor]] = None) -> torch.Tensor:
+        """Logits (B, T', K, H, W) of the future from the encoder input ``x`` in one pass;
+        ``prior_predictions``: the priors' predictions of every future frame where made."""
         hid, skip = self.encode_translate(x)
         steps = [hid.shape[1] - 1] if self.output == 'last' else None
-        return self.readout(self.decode(hid, skip, steps), masks)
+        if prior_predictions is not None and steps is not None:
+            prior_predictions = [p[:, steps] for p in prior_predictions]
+        return self.readout(self.decode(hid, skip, steps), masks,
+                            prior_predictions=prior_predictions)
 
     def _encode(self, x):
         b, t = x.shape[:2]
@@ -217,7 +256,10 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
                 mode: str = 'tensor'):
         masks = self.context(inputs, data_samples)
         if self.mode == 'direct':
-            logits = self.direct_logits(self.embed_frames(masks, inputs), masks)
+            preds = None
+            if self.prior_input:  # input slot t: the priors' prediction of horizon t + 1
+                preds = self.prior_predictions(masks, self.output_horizons(masks.shape[1]))
+            logits = self.direct_logits(self.embed_frames(masks, inputs, preds), masks, preds)
         elif mode == 'loss':
             gt = stack_field(data_samples, 'gt_masks')
             if gt.shape[1] != self.future_steps:
@@ -228,7 +270,7 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             logits = self.rollout(masks)
             if self.output == 'last':
                 logits = logits[:, -1:]
-        return self.finish(logits, data_samples, mode)
+        return self.finish(logits, data_samples, mode, masks)
 
     @property
     def reads(self) -> tuple:
