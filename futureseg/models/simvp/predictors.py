@@ -19,6 +19,13 @@ from ..attribute_heads import NUM_ATTRIBUTE_CHANNELS, attribute_log_probs
 from .copy_prior import CopyPrior
 
 
+def accepts_argument(kind: Union[str, type, None], name: str) -> bool:
+    """Whether the MODELS class ``kind`` (a registered name or the class) takes the keyword
+    argument ``name`` in its constructor."""
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    return inspect.isclass(cls) and name in inspect.signature(cls).parameters
+
+
 def with_future_steps(cfg: Union[float, dict, None],
                       future_steps: Optional[int]) -> Union[float, dict, None]:
     """A prior's config with ``future_steps`` (the model's horizon of its last output step)
@@ -26,9 +33,7 @@ def with_future_steps(cfg: Union[float, dict, None],
     it, so that the prior and the model cannot disagree silently; other configs as given."""
     if future_steps is None or not isinstance(cfg, dict):
         return cfg
-    kind = cfg.get('type')
-    cls = MODELS.get(kind) if isinstance(kind, str) else kind
-    if not (inspect.isclass(cls) and 'future_steps' in inspect.signature(cls).parameters):
+    if not accepts_argument(cfg.get('type'), 'future_steps'):
         return cfg
     cfg = dict(cfg)
     cfg.setdefault('future_steps', future_steps)
@@ -102,8 +107,10 @@ class SimVPBase(BaseModel):
     Args:
         encoder (dict): MODELS config of the spatial encoder (``SimVPEncoder``).
         translator (dict): MODELS config of the translator; its ``in_channels`` defaults to
-            ``num_input_frames * encoder.hid_S``.
-        decoder (dict): MODELS config of the decoder (``SimVPDecoder``).
+            ``num_input_frames * encoder.hid_S`` (and its ``num_frames``, where the class
+            takes one, to ``num_input_frames``).
+        decoder (dict, optional): MODELS config of the decoder (``SimVPDecoder``); None for
+            a model that predicts no pixels (``SimVPJEPA``).
         num_input_frames (int): Input frames. Default: 11.
         pretrained (dict, optional): ``dict(checkpoint=PATH, key_map={'encoder.': 'encoder.',
             'translator.': 'translator.'})`` (no loading while checkpoint is None) copies the
@@ -119,7 +126,7 @@ class SimVPBase(BaseModel):
     #: ``downsample`` sets it.
     downsample = 1
 
-    def __init__(self, encoder: dict, translator: dict, decoder: dict, num_input_frames: int = 11,
+    def __init__(self, encoder: dict, translator: dict, decoder: Optional[dict], num_input_frames: int = 11,
                  pretrained: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(data_preprocessor=data_preprocessor or dict(type='VideoDataPreprocessor'),
@@ -128,8 +135,12 @@ class SimVPBase(BaseModel):
         self.encoder = MODELS.build(encoder)
         translator = copy.deepcopy(translator)
         translator.setdefault('in_channels', num_input_frames * encoder.get('hid_S', 64))
+        if accepts_argument(translator.get('type'), 'num_frames'):
+            # a translator that unfolds the frames again (PredFormer's tokens)
+            translator.setdefault('num_frames', num_input_frames)
         self.translator = MODELS.build(translator)
-        self.decoder = MODELS.build(decoder)
+        # a model without a pixel decoder (the JEPA pre-training) passes None
+        self.decoder = MODELS.build(decoder) if decoder is not None else None
         self.pretrained = pretrained
 
     def init_weights(self) -> None:
