@@ -14,3 +14,6 @@ __all__ += ['MotionPrior', 'extrapolate_masks', 'extrapolate_occupancy']
 from .predformer import PredFormerTranslator  # noqa: E402
 
 __all__ += ['PredFormerTranslator']
+from .jepa import JEPAPredictor, SimVPJEPA  # noqa: E402
+
+__all__ += ['JEPAPredictor', 'SimVPJEPA']

@@ -48,6 +48,19 @@ class MaskEmbedding(BaseModule):
         return torch.einsum('bkhw,kc->bchw', probs, self.embed.weight[:self.num_classes])
 
 
+def embed_masks(embedding: MaskEmbedding, masks: torch.Tensor, downsample: int = 1,
+                frames: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """A mask-space encoder's input: class ids (B, T, H, W) embedded (B, T, C, H, W), the
+    RGB frames (B, T, 3, H, W) concatenated in front where given (the hybrid), then
+    ``downsample`` x ``downsample`` pixels folded into channels (B, T, C * d * d, H/d, W/d)."""
+    x = embedding(masks)
+    if frames is not None:
+        x = torch.cat([frames.to(x.dtype), x], 2)
+    if downsample > 1:
+        x = F.pixel_unshuffle(x.flatten(0, 1), downsample).unflatten(0, x.shape[:2])
+    return x
+
+
 @MODELS.register_module()
 class SimVPMaskSpacePredictor(SimVPMaskPredictor):
     """SimVP over embedded class masks: masks of frames 1-11 -> class logits of the future.
@@ -129,12 +142,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
                      frames: Optional[torch.Tensor] = None) -> torch.Tensor:
         """(B, T, H, W) ids (+ (B, T, 3, H, W) frames) -> (B, T, C, H/d, W/d) encoder input."""
         self.check_input_size(masks)  # the multiple includes downsample
-        x = self.embedding(masks)
-        if self.with_frames:
-            x = torch.cat([frames.to(x.dtype), x], 2)
-        if self.downsample > 1:
-            x = F.pixel_unshuffle(x.flatten(0, 1), self.downsample).unflatten(0, x.shape[:2])
-        return x
+        return embed_masks(self.embedding, masks, self.downsample,
+                           frames if self.with_frames else None)
 
     def readout(self, feats: torch.Tensor, window: Optional[torch.Tensor] = None,
                 horizons: Optional[Sequence[int]] = None) -> torch.Tensor:
