@@ -293,3 +293,30 @@ def test_train_tool_pretrains_a_jepa(tiny_dataset, tmp_path):
     # the target encoder moved with the EMA: neither the start nor a copy of the encoder
     assert any(not torch.equal(state['target_encoder.' + k], v)
                for k, v in seg.encoder.state_dict().items())
+
+
+def test_pretraining_comparison_probe_and_table(tiny_dataset):
+    """The benchmark's linear probe: one feature row (T x hid_S) per object seen in frames 11
+    and 22, its target the centroid displacement read from the true masks; the table."""
+    import numpy as np
+    from conftest import load_benchmark
+    bench = load_benchmark('pretraining_comparison')
+    model = MODELS.build(Config.fromfile(osp.join(ROOT, 'tests', 'fixtures',
+                                                  'simvp_jepa_tiny.py')).model)
+    model.init_weights()
+    model.eval()
+    feats, moves = bench.probe_samples(model, tiny_dataset, 'train', min_pixels=5)
+    assert feats.shape == (len(moves), 11 * 8) and len(moves) > 0
+    # the displacements again, straight from the masks
+    from futureseg.datasets.layout import list_videos
+    expected = []
+    for _, video in list_videos(osp.join(tiny_dataset, 'train')):
+        masks = torch.from_numpy(np.load(osp.join(video, 'mask.npy')))
+        for c in torch.unique(masks[10]).tolist():
+            a, b = masks[10] == c, masks[21] == c
+            if 0 < c < 49 and a.sum() >= 5 and b.sum() >= 5:
+                expected.append((bench.centroid(b) - bench.centroid(a)).numpy())
+    assert np.allclose(np.sort(moves, 0), np.sort(np.stack(expected), 0), atol=1e-4)
+    table = bench.to_markdown([dict(arm='none', probe_r2=0.5, probe_median_px=1.0,
+                                    no_motion_median_px=2.0, mask_jaccard=0.3)])
+    assert '| none | - | 0.500 | 1.00 | 2.00 | - | 0.3000 |' in table
