@@ -16,5 +16,9 @@ model = dict(
     output='all',             # train on the masks of frames 12-22, predict frame 22
     background_weight=0.6,
     translator={{_base_.gsta_translator}},
+    # a mask-space pre-training (configs/maskspace/maskspace_gsta_jepa_pretrain_small_cpu.py)
+    # loads with model.pretrained.checkpoint=...: its class vectors, encoder and translator
+    pretrained=dict(checkpoint=None, key_map={'embedding.': 'embedding.', 'encoder.': 'encoder.',
+                                              'translator.': 'translator.'}),
 )
 default_hooks = dict(checkpoint=dict(save_best='future/jaccard', rule='greater'))

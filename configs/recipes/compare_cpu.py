@@ -7,8 +7,8 @@
 # routes with the copy prior in place of the motion
 # prior, predict-then-segment, the winner's RGB SimVP without any prior (pre-trained, as the
 # winners trained it), mask-space gSTA autoregressive with scheduled sampling, the Jaccard-loss
-# fine-tune of the mask-space motion-prior model, and the hybrid (RGB + mask embeddings), each
-# without and with NOS.
+# fine-tune of the mask-space motion-prior model, the mask-space motion-prior model with
+# PredFormer's translator, and the hybrid (RGB + mask embeddings), each without and with NOS.
 _base_ = ['./quickstart_cpu.py']
 title = 'futureseg recipes compared (CPU, 80x120 synthetic videos)'
 # every model at its config's CPU schedule (6 epochs, best of 2, 4, 6 on val; the two
@@ -75,6 +75,13 @@ extra_stages = [
          amp=True, cfg_options={'load_from': '{future_seg}'}),
     dict(type='TestModel', name='ms_jaccard_ft_nos', model='ms_jaccard_ft', model_overrides=_nos,
          rows=_rows('mask-space gSTA + Jaccard-loss fine-tune')),
+    # the mask-space motion-prior model above with PredFormer's gated-transformer translator
+    # (quadruplet TSST, CPU size) in place of gSTA
+    dict(type='TrainModel', name='ms_predformer',
+         config='configs/maskspace/maskspace_predformer_motion_small_cpu.py', amp=True),
+    dict(type='TestModel', name='ms_predformer_nos', model='ms_predformer', model_overrides=_post,
+         rows={'stages/raw': 'mask-space SimVP (PredFormer) + motion prior',
+               'stages/NewObjectSuppression': 'mask-space SimVP (PredFormer) + motion prior + fill holes + NOS'}),
     dict(type='TrainModel', name='hybrid', config='configs/maskspace/hybrid_gsta_small_cpu.py',
          amp=True),
     dict(type='TestModel', name='hybrid_nos', model='hybrid', model_overrides=_nos,

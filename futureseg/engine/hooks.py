@@ -103,6 +103,53 @@ class ScheduledSamplingHook(Hook):
 
 
 @HOOKS.register_module()
+class TargetEMAHook(Hook):
+    """After every training iteration, moves a JEPA model's target encoder towards its
+    context encoder (``model.update_target(m)``: target = m * target + (1 - m) * online),
+    the momentum ``m`` raised from ``momentum[0]`` to ``momentum[1]`` over training (BYOL's
+    cosine schedule by default), logged as ``ema_momentum``.
+
+    An EMA step after the optimiser's, in a hook rather than the model's ``train_step``, so
+    that it also runs under MMEngine's DDP wrapper (which does not call the model's
+    ``train_step``).
+
+    Args:
+        momentum (tuple[float, float]): (start, end) momentum. Default: (0.996, 1.0).
+        schedule (str): 'linear', 'cosine', 'sigmoid' or 'step' (see
+            :func:`schedule_value`). Default: 'cosine'.
+    """
+    priority = 'NORMAL'
+
+    def __init__(self, momentum: Sequence[float] = (0.996, 1.), schedule: str = 'cosine'):
+        schedule_value(0, 0, 1, schedule)  # fail now on a typo
+        if not all(0 <= m <= 1 for m in momentum):
+            raise ValueError(f'momentum must lie in [0, 1], got {momentum}')
+        self.momentum, self.schedule = tuple(momentum), schedule
+
+    def value(self, it: int, max_iters: int) -> float:
+        """The momentum at iteration ``it`` of ``max_iters``."""
+        return schedule_value(it / max(max_iters, 1), *self.momentum, self.schedule)
+
+    @staticmethod
+    def _model(runner):
+        model = getattr(runner.model, 'module', runner.model)
+        if not hasattr(model, 'update_target'):
+            raise TypeError(f'TargetEMAHook needs a model with update_target (SimVPJEPA), '
+                            f'got {type(model).__name__}')
+        return model
+
+    def before_train(self, runner) -> None:
+        self._model(runner).ema_by_hook = True
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        m = self.value(runner.iter, runner.max_iters)
+        model = self._model(runner)
+        model.momentum = m
+        model.update_target(m)
+        runner.message_hub.update_scalar('train/ema_momentum', m)
+
+
+@HOOKS.register_module()
 class ChannelsLastHook(Hook):
     """Runs the model in channels-last memory format (NHWC), which tensor-core GPUs and
     oneDNN CPU kernels convolve faster: converts the 4-D weights once before training /

@@ -1,6 +1,7 @@
 """The competition Jaccard metrics (METRICS registry): the split's score with its breakdowns
-(``FutureSegJaccard``) and the score before and after each post-processor
-(``PostprocessingTable``). Frame quality is in ``image_quality``, prediction files in
+(``FutureSegJaccard``), the score before and after each post-processor
+(``PostprocessingTable``), and the spread of a JEPA pre-training's embeddings
+(``EmbeddingSpreadMetric``). Frame quality is in ``image_quality``, prediction files in
 ``submission``."""
 from typing import Optional, Sequence
 
@@ -140,6 +141,66 @@ class FutureSegJaccard(BaseMetric):
                 f"{metrics['color_acc']:.4f}; objects vs background IoU "
                 f"{metrics['object_iou']:.4f}")
         return metrics
+
+
+@METRICS.register_module()
+class EmbeddingSpreadMetric(BaseMetric):
+    """The collapse monitor of a JEPA pre-training: the spread of its embeddings over the
+    split, and its loss.
+
+    Reads each sample's ``jepa_stats`` (``SimVPJEPA`` in predict mode): for the context
+    encoder's embeddings of the input frames ('context'), the predictor's ('pred') and the
+    target encoder's of the future frames ('target'), per-dimension sums and sums of squares
+    of the L2-normalised vectors at every position. Reports, per name, ``<name>_std``: the
+    mean over dimensions of each dimension's std over every position of the split, times
+    sqrt(D), about 1 for spread-out embeddings and 0 for a collapsed (constant) one
+    (SimSiam's measure), and ``<name>_std_min``, its smallest dimension; ``loss`` (the
+    embedding loss, mean over samples) and ``collapsed`` (1.0 when the context or target
+    spread is below ``collapse_threshold``, with a warning in the log).
+
+    Args:
+        collapse_threshold (float): The spread below which an embedding counts as collapsed.
+            Default: 0.05.
+        collect_device (str): Where results are gathered across processes, 'cpu' or 'gpu'
+            (MMEngine's BaseMetric). Default: 'cpu'.
+        prefix (str, optional): Metric name prefix; None means 'jepa'. Default: None.
+    """
+    default_prefix = 'jepa'
+    names = ('context', 'pred', 'target')
+
+    def __init__(self, collapse_threshold: float = 0.05, collect_device: str = 'cpu',
+                 prefix: Optional[str] = None):
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.collapse_threshold = collapse_threshold
+
+    def process(self, data_batch, data_samples: Sequence) -> None:
+        for s in data_samples:
+            s = s.to_dict() if hasattr(s, 'to_dict') else s
+            if 'jepa_stats' not in s:
+                raise KeyError('EmbeddingSpreadMetric reads jepa_stats (SimVPJEPA in predict '
+                               'mode)')
+            st = s['jepa_stats']
+            self.results.append(dict(loss=float(st['loss']), **{
+                name: {k: torch.as_tensor(v, dtype=torch.float64) for k, v in st[name].items()}
+                for name in self.names}))
+
+    def compute_metrics(self, results: list) -> dict:
+        out = dict(loss=float(np.mean([r['loss'] for r in results])))
+        for name in self.names:
+            total = {k: sum(r[name][k] for r in results) for k in ('sum', 'sumsq', 'count')}
+            mean = total['sum'] / total['count']
+            std = (total['sumsq'] / total['count'] - mean ** 2).clamp_min(0).sqrt()
+            std = std * mean.numel() ** 0.5
+            out[f'{name}_std'], out[f'{name}_std_min'] = float(std.mean()), float(std.min())
+        collapsed = [n for n in ('context', 'target')
+                     if out[f'{n}_std'] < self.collapse_threshold]
+        out['collapsed'] = float(bool(collapsed))
+        if collapsed:
+            MMLogger.get_current_instance().warning(
+                f'JEPA embeddings collapsed: {", ".join(collapsed)} spread '
+                + ', '.join(f'{out[n + "_std"]:.4f}' for n in collapsed)
+                + f' < {self.collapse_threshold}')
+        return out
 
 
 @METRICS.register_module()

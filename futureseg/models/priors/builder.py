@@ -11,6 +11,13 @@ from .copy_prior import CopyPrior
 PriorCfg = Union[float, dict, None]
 
 
+def accepts_argument(kind: Union[str, type, None], name: str) -> bool:
+    """Whether the MODELS class ``kind`` (a registered name or the class) takes the keyword
+    argument ``name`` in its constructor."""
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    return inspect.isclass(cls) and name in inspect.signature(cls).parameters
+
+
 def with_future_steps(cfg: PriorCfg, future_steps: Optional[int]) -> PriorCfg:
     """A prior's config with ``future_steps`` (the model's horizon of its last output step)
     filled in where the prior's class takes it (``MotionPrior``, ``DynamicsPrior``) and the
@@ -18,9 +25,7 @@ def with_future_steps(cfg: PriorCfg, future_steps: Optional[int]) -> PriorCfg:
     configs as given."""
     if future_steps is None or not isinstance(cfg, dict):
         return cfg
-    kind = cfg.get('type')
-    cls = MODELS.get(kind) if isinstance(kind, str) else kind
-    if not (inspect.isclass(cls) and 'future_steps' in inspect.signature(cls).parameters):
+    if not accepts_argument(cfg.get('type'), 'future_steps'):
         return cfg
     cfg = dict(cfg)
     if cfg.get('future_steps') is None:

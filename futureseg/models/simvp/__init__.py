@@ -11,3 +11,9 @@ __all__ += ['MaskEmbedding', 'SimVPMaskSpacePredictor']
 from .motion_prior import MotionPrior, extrapolate_masks, extrapolate_occupancy  # noqa: E402
 
 __all__ += ['MotionPrior', 'extrapolate_masks', 'extrapolate_occupancy']
+from .predformer import PredFormerTranslator  # noqa: E402
+
+__all__ += ['PredFormerTranslator']
+from .jepa import JEPAPredictor, SimVPJEPA  # noqa: E402
+
+__all__ += ['JEPAPredictor', 'SimVPJEPA']

@@ -9,7 +9,7 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from futureseg.registry import MODELS
-from ..priors.builder import rename_old_prior_keys
+from ..priors.builder import accepts_argument, rename_old_prior_keys
 
 
 class SimVPBase(BaseModel):
@@ -23,8 +23,10 @@ class SimVPBase(BaseModel):
     Args:
         encoder (dict): MODELS config of the spatial encoder (``SimVPEncoder``).
         translator (dict): MODELS config of the translator; its ``in_channels`` defaults to
-            ``num_input_frames * encoder.hid_S``.
-        decoder (dict): MODELS config of the decoder (``SimVPDecoder``).
+            ``num_input_frames * encoder.hid_S`` (and its ``num_frames``, where the class
+            takes one, to ``num_input_frames``).
+        decoder (dict, optional): MODELS config of the decoder (``SimVPDecoder``); None for
+            a model that predicts no pixels (``SimVPJEPA``).
         num_input_frames (int): Input frames. Default: 11.
         pretrained (dict, optional): ``dict(checkpoint=PATH, key_map={'encoder.': 'encoder.',
             'translator.': 'translator.'})`` (no loading while checkpoint is None) copies the
@@ -40,7 +42,8 @@ class SimVPBase(BaseModel):
     #: ``downsample`` sets it.
     downsample = 1
 
-    def __init__(self, encoder: dict, translator: dict, decoder: dict, num_input_frames: int = 11,
+    def __init__(self, encoder: dict, translator: dict, decoder: Optional[dict],
+                 num_input_frames: int = 11,
                  pretrained: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(data_preprocessor=data_preprocessor or dict(type='VideoDataPreprocessor'),
@@ -49,8 +52,12 @@ class SimVPBase(BaseModel):
         self.encoder = MODELS.build(encoder)
         translator = copy.deepcopy(translator)
         translator.setdefault('in_channels', num_input_frames * encoder.get('hid_S', 64))
+        if accepts_argument(translator.get('type'), 'num_frames'):
+            # a translator that unfolds the frames again (PredFormer's tokens)
+            translator.setdefault('num_frames', num_input_frames)
         self.translator = MODELS.build(translator)
-        self.decoder = MODELS.build(decoder)
+        # a model without a pixel decoder (the JEPA pre-training) passes None
+        self.decoder = MODELS.build(decoder) if decoder is not None else None
         self.pretrained = pretrained
 
     def init_weights(self) -> None:

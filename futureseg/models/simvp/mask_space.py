@@ -49,6 +49,23 @@ class MaskEmbedding(BaseModule):
         return torch.einsum('bkhw,kc->bchw', probs, self.embed.weight[:self.num_classes])
 
 
+def embed_masks(embedding: MaskEmbedding, masks: torch.Tensor, downsample: int = 1,
+                frames: Optional[torch.Tensor] = None,
+                extra: Optional[List[torch.Tensor]] = None) -> torch.Tensor:
+    """A mask-space encoder's input: class ids (B, T, H, W) embedded (B, T, C, H, W), the
+    ``extra`` embedded channels (each (B, T, C', H, W), e.g. a prior's occupancy) after them,
+    the RGB frames (B, T, 3, H, W) concatenated in front where given (the hybrid), then
+    ``downsample`` x ``downsample`` pixels folded into channels (B, T, C * d * d, H/d, W/d)."""
+    x = embedding(masks)
+    if extra:
+        x = torch.cat([x] + [e.to(x.dtype) for e in extra], 2)
+    if frames is not None:
+        x = torch.cat([frames.to(x.dtype), x], 2)
+    if downsample > 1:
+        x = F.pixel_unshuffle(x.flatten(0, 1), downsample).unflatten(0, x.shape[:2])
+    return x
+
+
 @MODELS.register_module()
 class SimVPMaskSpacePredictor(SimVPMaskPredictor):
     """SimVP over embedded class masks: masks of frames 1-11 -> class logits of the future.
@@ -155,17 +172,14 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
         """(B, T, H, W) ids (+ (B, T, 3, H, W) frames, + the priors' predictions
         (B, T, K, H, W) each with ``prior_input``) -> (B, T, C, H/d, W/d) encoder input."""
         self.check_input_size(masks)  # the multiple includes downsample
-        x = self.embedding(masks)
-        if self.prior_input:
-            embedded = [self.embedding.soft(p.probabilities(pred).flatten(0, 1).to(x.dtype))
-                        .unflatten(0, pred.shape[:2])
-                        for p, pred in zip(self.priors, prior_predictions)]
-            x = torch.cat([x] + embedded, 2)
-        if self.with_frames:
-            x = torch.cat([frames.to(x.dtype), x], 2)
-        if self.downsample > 1:
-            x = F.pixel_unshuffle(x.flatten(0, 1), self.downsample).unflatten(0, x.shape[:2])
-        return x
+        extra = None
+        if self.prior_input:  # the priors' occupancy of each future frame, embedded softly
+            dtype = next(self.embedding.parameters()).dtype
+            extra = [self.embedding.soft(p.probabilities(pred).flatten(0, 1).to(dtype))
+                     .unflatten(0, pred.shape[:2])
+                     for p, pred in zip(self.priors, prior_predictions)]
+        return embed_masks(self.embedding, masks, self.downsample,
+                           frames if self.with_frames else None, extra)
 
     def readout(self, feats: torch.Tensor, window: Optional[torch.Tensor] = None,
                 horizons: Optional[Sequence[int]] = None,
