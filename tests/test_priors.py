@@ -304,7 +304,7 @@ def braking_squares(n=4, h=80, w=120, frames=22, decel=0.12, seed=0):
 
 
 def test_one_training_step_at_the_shipped_settings_changes_predictions():
-    """configs/maskspace/maskspace_gsta_motion_small_cpu.py as shipped (optimizer, lr
+    """configs/maskspace/maskspace_gsta_motion_trust_small_cpu.py as shipped (optimizer, lr
     multiplier and schedule as the runner builds them, at the quickstart's frame size): one
     step changes the predicted masks, and the trust in the prior moves at its own scale, far
     more than the prior's weight (which Adam moves by the learning rate, ~1e-4 a step).
@@ -314,7 +314,7 @@ def test_one_training_step_at_the_shipped_settings_changes_predictions():
     these: tie pixels at the prior's fractional edges); the trust's scale does."""
     from mmengine.optim import build_optim_wrapper
     from futureseg.registry import PARAM_SCHEDULERS
-    cfg = Config.fromfile(osp.join(ROOT, 'configs/maskspace/maskspace_gsta_motion_small_cpu.py'))
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/maskspace/maskspace_gsta_motion_trust_small_cpu.py'))
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()

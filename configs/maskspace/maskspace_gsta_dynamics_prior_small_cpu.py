@@ -16,7 +16,7 @@
 #        cfg_options={'model.prior.checkpoint': '{dynamics}'})
 # The host's checkpoints carry the dynamics' weights: testing one needs no dynamics file
 # (--cfg-options model.prior.checkpoint=None).
-_base_ = ['./maskspace_gsta_motion_small_cpu.py']
+_base_ = ['./maskspace_gsta_motion_trust_small_cpu.py']
 model = dict(
     prior=dict(
         _delete_=True,

@@ -1,6 +1,6 @@
 # The Jaccard-loss fine-tune of the CPU mask-space motion-prior model
-# (maskspace_gsta_motion_small_cpu.py: CPU widths, motion prior, prior input, TrustFusion and
-# its lr multiplier: the same network, so its checkpoint loads whole), from its checkpoint
+# (maskspace_gsta_motion_small_cpu.py: CPU widths, motion prior; the same network, so its
+# checkpoint loads whole), from its checkpoint
 # (--cfg-options load_from=...).
 _base_ = ['./maskspace_gsta_motion_small_cpu.py']
 model = dict(losses=[

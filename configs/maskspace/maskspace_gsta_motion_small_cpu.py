@@ -6,25 +6,12 @@
 _base_ = ['./maskspace_gsta_small_cpu.py', '../_base_/models/motion_prior.py']
 # The background weight 1.0 comes from the parent, where it was chosen with the copy prior;
 # it was not measured again with the motion prior.
-model = dict(
-    prior={{_base_.motion_prior}},
-    # A network that can override its prior (docs/motion_prior.md, "Overriding the prior"):
-    # it sees the prior's occupancy of each future frame as input channels, and a learned
-    # trust per pixel and class (TrustFusion, starting as the plain sum) weighs the prior's
-    # vote, at 30x the network's learning rate so that it moves within one CPU epoch. Not
-    # measured on the quickstart data yet; the settings of the measured rows in
-    # docs/motion_prior.md were fusion=None (AddFusion) and prior_input=False.
-    fusion=dict(type='TrustFusion'),
-    prior_input=True,
-)
+model = dict(prior={{_base_.motion_prior}})
 # 1 epoch, set while this model was a quickstart row (now a row of compare_cpu.py): the prior
 # carries most of the result, and the quickstart's 15 minutes went to the segmenter, whose
 # masks everything reads (in the 2-epoch quickstart of commit 53a985c the 1st epoch scored
 # 0.4603 on val, the 2nd 0.4601)
 max_epochs = 1
-optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'fusion': dict(lr_mult=30.)}))
-# OneCycleLRKeepMult: OneCycleLR that keeps the fusion's lr_mult (MMEngine's gives every
-# parameter the same peak)
-param_scheduler = [dict(type='OneCycleLRKeepMult', eta_max=3e-3, by_epoch=True, begin=0,
-                        end=max_epochs, convert_to_iter_based=True)]
+param_scheduler = [dict(type='OneCycleLR', eta_max=3e-3, by_epoch=True, begin=0, end=max_epochs,
+                        convert_to_iter_based=True)]
 train_cfg = dict(max_epochs=max_epochs, val_interval=1)
