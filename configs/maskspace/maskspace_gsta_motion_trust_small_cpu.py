@@ -2,8 +2,8 @@
 # can override its prior (docs/motion_prior.md, "Overriding the prior"): it sees the prior's
 # occupancy of each future frame as input channels, and a learned trust per pixel and class
 # (TrustFusion, starting as the plain sum) weighs the prior's vote, at 30x the network's
-# learning rate so that it moves within one CPU epoch. Not measured on the quickstart data yet
-# (its parent's rows in docs/motion_prior.md are AddFusion without prior input).
+# learning rate so that it moves within one CPU epoch. Beside its parent on the quickstart data:
+# docs/motion_prior.md ("Overriding the prior").
 _base_ = ['./maskspace_gsta_motion_small_cpu.py']
 model = dict(fusion=dict(type='TrustFusion'), prior_input=True)
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'fusion': dict(lr_mult=30.)}))
