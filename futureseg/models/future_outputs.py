@@ -22,10 +22,11 @@ def run_postprocessors(mask: torch.Tensor, postprocessors: Sequence[Tuple[str, C
         first; a name used twice keeps its last output), on ``mask``'s device and dtype.
     """
     stages = {'raw': mask}
-    final = mask
+    final, array = mask, None
     for name, post in postprocessors:
-        final = torch.from_numpy(post(final.cpu().numpy(), known)).to(mask)
-        stages[name] = final
+        # numpy between post-processors: one copy off the device, not one per stage
+        array = post(mask.cpu().numpy() if array is None else array, known)
+        final = stages[name] = torch.from_numpy(array).to(mask)
     return final, stages
 
 
