@@ -243,10 +243,15 @@ def test_prior_input_feeds_the_priors_prediction_to_the_network():
         build('maskspace_tiny.py', mode='autoregressive', prior_input=True)
 
 
-@pytest.mark.parametrize('fixture', ['maskspace_tiny.py', 'simvp_seg_tiny.py'])
-def test_samples_keep_what_the_prior_predicts_alone(fixture):
+@pytest.mark.parametrize('fixture,prior_input', [('maskspace_tiny.py', False),
+                                                  ('maskspace_tiny.py', True),
+                                                  ('simvp_seg_tiny.py', False)])
+def test_samples_keep_what_the_prior_predicts_alone(fixture, prior_input):
+    """With ``prior_input`` the forward's own prior predictions make ``prior_masks``: the
+    same masks as the priors' prediction made anew."""
     masks = moving_squares()
-    model = build(fixture, prior=dict(type='MotionPrior', damping=DAMPING))
+    extra = dict(prior_input=True) if prior_input else {}
+    model = build(fixture, prior=dict(type='MotionPrior', damping=DAMPING), **extra)
     with torch.no_grad():
         out = model(torch.rand(2, 11, 3, H, W), samples_of(masks), mode='predict')
     hz = model.output_horizons(out[0].pred_masks.shape[0])

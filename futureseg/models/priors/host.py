@@ -77,11 +77,13 @@ class PriorHostMixin:
         return self.fusion(logits, self.prior_votes(masks, horizons, logits.dtype, predictions))
 
     @torch.no_grad()
-    def prior_masks(self, masks: torch.Tensor, horizons: Sequence[int]) -> torch.Tensor:
+    def prior_masks(self, masks: torch.Tensor, horizons: Sequence[int],
+                    predictions: Optional[List[torch.Tensor]] = None) -> torch.Tensor:
         """Class ids (B, len(horizons), H, W) the priors predict alone: the arg-max of their
-        fused votes with the network's logits at zero (the model's decision rule)."""
+        fused votes with the network's logits at zero (the model's decision rule); from the
+        priors' ``predictions`` at ``horizons`` where the forward already made them."""
         horizons = list(horizons)
         b, _, h, w = masks.shape
         k = self.num_classes
         zero = torch.zeros(b, len(horizons), k, h, w, device=masks.device)
-        return self.fuse_priors(zero, masks, horizons).argmax(2)
+        return self.fuse_priors(zero, masks, horizons, predictions).argmax(2)

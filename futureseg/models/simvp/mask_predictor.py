@@ -106,8 +106,6 @@ class SimVPMaskPredictor(PriorHostMixin, FutureMaskOutputs, SimVPBase):
         self.init_postprocessing(postprocessors, known_objects)
         # the last output step is num_input_frames ahead (output_horizons): a MotionPrior's
         # future_steps, unless its config sets it
-        # the last output step is num_input_frames ahead (output_horizons): a MotionPrior's
-        # future_steps, unless its config sets it
         self.init_priors(prior_argument(prior, copy_prior, 0.), priors, fusion,
                          self.num_input_frames, num_classes, self.num_input_frames)
 
@@ -148,14 +146,17 @@ class SimVPMaskPredictor(PriorHostMixin, FutureMaskOutputs, SimVPBase):
         return self.finish(self.logits(inputs, context), data_samples, mode, context)
 
     def finish(self, logits: torch.Tensor, data_samples: Optional[list], mode: str,
-               context: Optional[torch.Tensor] = None):
+               context: Optional[torch.Tensor] = None,
+               prior_predictions: Optional[List[torch.Tensor]] = None):
         """Logits -> what ``mode`` asks for: the logits, the losses, or the samples with
         ``pred_masks`` (post-processed where configured) and, with priors, ``prior_masks``
-        (what the priors predict alone from ``context``, the input masks)."""
+        (what the priors predict alone from ``context``, the input masks; from
+        ``prior_predictions`` at the logits' horizons where the forward made them)."""
         if mode == 'loss':
             return self.loss_from_logits(logits, stack_field(data_samples, 'gt_masks'))
         if mode == 'predict' and self.has_priors and context is not None:
-            prior = self.prior_masks(context, self.output_horizons(logits.shape[1]))
+            prior = self.prior_masks(context, self.output_horizons(logits.shape[1]),
+                                     prior_predictions)
             return self.predict_samples(logits, data_samples, prior_masks=prior)
         return super().finish(logits, data_samples, mode)
 

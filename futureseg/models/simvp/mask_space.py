@@ -269,8 +269,8 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor'):
         masks = self.context(inputs, data_samples)
+        preds = None
         if self.mode == 'direct':
-            preds = None
             if self.prior_input:  # input slot t: the priors' prediction of horizon t + 1
                 preds = self.prior_predictions(masks, self.output_horizons(masks.shape[1]))
             logits = self.direct_logits(self.embed_frames(masks, inputs, preds), masks, preds)
@@ -284,7 +284,9 @@ class SimVPMaskSpacePredictor(SimVPMaskPredictor):
             logits = self.rollout(masks)
             if self.output == 'last':
                 logits = logits[:, -1:]
-        return self.finish(logits, data_samples, mode, masks)
+        if preds is not None:  # the output steps' horizons are the last of output_horizons
+            preds = [p[:, -logits.shape[1]:] for p in preds]
+        return self.finish(logits, data_samples, mode, masks, preds)
 
     @property
     def reads(self) -> tuple:
