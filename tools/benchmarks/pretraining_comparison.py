@@ -115,6 +115,7 @@ def probe_samples(model, root, split, min_pixels=20, max_videos=None):
     """(features, displacements) of every object visible in frames 11 and 22 of a split."""
     from mmengine.dataset import pseudo_collate
     from futureseg.datasets import FutureSegVideoDataset
+    from futureseg.structures import object_centroids
     ds = FutureSegVideoDataset(data_root=root, split=split, mode='future_masks', pipeline=[
         dict(type='LoadVideo', load_input_masks=True), dict(type='PackVideoInputs')])
     feats, moves = [], []
@@ -125,23 +126,21 @@ def probe_samples(model, root, split, min_pixels=20, max_videos=None):
             batch = model.data_preprocessor(pseudo_collate(chunk))
             hid, _ = model.encode_translate(batch['inputs'])  # (B, T, C, h, w)
             for k, s in enumerate(batch['data_samples']):
-                m11, m22 = s.input_masks[-1], s.gt_masks[-1]
+                m11 = s.input_masks[-1]
+                # pixels and centroid of every class in frames 11 and 22: (1, 2, K) each
+                count, cy, cx = object_centroids(torch.stack([m11, s.gt_masks[-1]])[None])
                 for c in torch.unique(m11).tolist():
                     if c == 0 or c >= 49:
                         continue
-                    a, b = m11 == c, m22 == c
-                    if a.sum() < min_pixels or b.sum() < min_pixels:
+                    if count[0, 0, c] < min_pixels or count[0, 1, c] < min_pixels:
                         continue
+                    a = m11 == c
                     w = torch.nn.functional.adaptive_avg_pool2d(a[None].float(), hid.shape[-2:])[0]
                     f = (hid[k] * w).sum((-2, -1)) / w.sum().clamp_min(1e-6)  # (T, C)
                     feats.append(f.flatten().cpu().numpy())
-                    moves.append((centroid(b) - centroid(a)).numpy())
+                    moves.append(torch.stack([cy[0, 1, c] - cy[0, 0, c],
+                                              cx[0, 1, c] - cx[0, 0, c]]).numpy())
     return np.stack(feats), np.stack(moves)
-
-
-def centroid(mask):
-    ys, xs = torch.nonzero(mask, as_tuple=True)
-    return torch.stack([ys.float().mean(), xs.float().mean()])
 
 
 def linear_probe(config, options, ckpt, root, seed=0):
