@@ -117,3 +117,40 @@ def test_motion_extrapolation_benchmark_fits_the_damping_and_scores(tiny_dataset
                                         and x['setting'] != r['setting']) for r in fitted)
     assert data['best']['window'] == 1 and len(data['best']['damping']) == 6
     assert (tmp_path / 'motion.md').read_text().count('| damping per shape, material |') == 1
+
+
+def test_dynamics_scaling_extends_the_quickstart_recipe_per_multiplier(tmp_path):
+    """The data-scaling benchmark's stages: per multiplier > 1, generated unlabelled videos so
+    the data set holds m x the quickstart's, labelled by its segmenter, the dynamics trained on
+    the first N of them and tested as the quickstart's own row; the runner orders them after
+    the quickstart's stages and resolves their references."""
+    from mmengine.config import Config
+    from futureseg.apis import register_all_modules
+    from futureseg.apis.recipe import RecipeRunner
+    register_all_modules()
+    bench = load_tool('dynamics_scaling')
+    recipe = Config.fromfile(osp.join(ROOT, 'configs/recipes/quickstart_cpu.py')).to_dict()
+    counts = dict(recipe['stages'][0]['splits'])
+    extra, rows = bench.plan(recipe, [4, 1], counts, seed=1)
+    total = sum(counts.values())
+    n = 4 * total - counts['train'] - counts['val']
+    assert [r[:2] for r in rows] == [(1, counts['unlabeled']), (4, n)]
+    gen, masks, train, test = extra
+    assert gen['type'] == 'GenerateData' and gen['splits'] == dict(unlabeled=n) and gen['seed'] == 1
+    assert (gen['width'], gen['height']) == (recipe['stages'][0]['width'], recipe['stages'][0]['height'])
+    assert masks['limit'] == n and masks['data_root'] == '{dyn_data_x4}'
+    opts = train['cfg_options']
+    assert opts['train_dataloader.dataset.datasets.1.indices'] == n
+    assert opts['train_dataloader.dataset.datasets.1.mask_root'] == '{dyn_masks_x4.unlabeled}'
+    quick = {s['name']: s for s in recipe['stages']}
+    assert train['config'] == quick['dynamics']['config']
+    assert test['model'] == 'dynamics_x4' and test['gap'] and \
+        test['model_overrides'] == quick['dynamics_nos']['model_overrides']
+    assert all(v.endswith(' [x4]') for v in test['rows'].values())
+    recipe['extra_stages'] = extra
+    runner = RecipeRunner(Config(recipe), str(tmp_path / 'work'))
+    assert list(runner.plan())[-4:] == [s['name'] for s in extra]
+    assert {'dyn_data_x4', 'segmenter'} <= runner.deps['dyn_masks_x4']
+    assert {'dyn_data_x4', 'dyn_masks_x4'} <= runner.deps['dynamics_x4']
+    with pytest.raises(SystemExit, match='no stage'):
+        bench.plan(dict(stages=recipe['stages'][:3]), [4], counts, seed=1)

@@ -1,155 +1,156 @@
 """Data scaling of the learned object dynamics: the winner's semi-supervision, measured.
 
-    python tools/benchmarks/dynamics_scaling.py --quickstart work_dirs/quickstart \
-        [--multipliers 1 4] [--out work_dirs/benchmarks/dynamics_scaling]
+    python tools/benchmarks/dynamics_scaling.py [--multipliers 1 4 16] \
+        [--recipe configs/recipes/quickstart_cpu.py] [--work-dir work_dirs/quickstart]
 
-After a quickstart (its data, segmenter and masks), for each multiplier m the learned dynamics
-(configs/dynamics/object_dynamics_small_cpu.py) is trained on the quickstart's train videos
-plus enough pseudo-labelled unlabelled videos that the data set holds m times the
-quickstart's videos (the extra ones generated as unlabelled, labelled by the quickstart's
-segmenter, as the recipe's SegmentFrames does), then tested through tools/test.py on the
-segmenter's masks of val with the ``GapBreakdown`` metric; its control (the floor-plane
-extrapolation alone) and the image extrapolation it replaced are tested the same way once.
-The extra videos are generated into ``<out>/gen`` (their
-own generator record and seed) and ``<out>/data`` links train and val to the quickstart's and
-unlabeled to the new ones (each row's ``x<m>/data`` links to the first of them it trains on),
-so the quickstart's own data set is left as it was.
-Prints a table and writes JSON (``<out>/dynamics_scaling.json``) and Markdown.
+The quickstart recipe (run first if it has not, reused where it has: the same work dir) is
+extended with, for each multiplier m > 1, stages that
+
+- generate unlabelled videos (``GenerateData`` into ``<work_dir>/dynamics_scaling/data``,
+  seed 1, the quickstart's size) so that the data set holds m times the quickstart's videos
+  (train + val + unlabelled);
+- label them with the quickstart's segmenter (``SegmentFrames``, the first N of them; the
+  videos a smaller m labelled are kept);
+- train the learned dynamics (the quickstart's ``dynamics`` stage, its pseudo-labelled part
+  pointed at those videos: ``indices`` = N) and test it as the quickstart's ``dynamics_nos``
+  stage is tested (the segmenter's masks of val, fill holes + NOS, the gap breakdown).
+
+1x is the quickstart's own ``dynamics`` / ``dynamics_nos`` stages (its 60 pseudo-labelled
+videos); its control (the floor prior alone, ``extrapolate``) and the image extrapolation
+(``extrapolate_image``) are the quickstart's rows. Every row goes through tools/test.py.
+All of it is stages of one recipe, so a killed benchmark resumes where it stopped, and each
+stage's time is the recipe's.
+Output: a table on stdout, ``WORK_DIR/dynamics_scaling.json`` and ``.md``.
 """
 import argparse
-import json
-import os
+import copy
 import os.path as osp
-import subprocess
 import sys
-import time
+from typing import List, Tuple
 
+from mmengine.config import Config
+
+from futureseg.apis import register_all_modules
+from futureseg.apis.recipe import BASELINE_ROWS, RecipeRunner, gap_closed
 from futureseg.datasets.layout import list_videos
 from futureseg.utils.io import write_json_atomic, write_text_atomic
 from futureseg.utils.machine import hardware_summary, machine_info
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = 'configs/dynamics/object_dynamics_small_cpu.py'
-CONTROL = 'configs/dynamics/motion_extrapolation_small_cpu.py'
-# the image-space extrapolation (the SimVP routes' MotionPrior), what the floor prior replaced
-IMAGE_PRIOR = 'configs/dynamics/image_extrapolation_small_cpu.py'
-GAP_TOOL = 'tools/analysis_tools/gap_breakdown.py'
+# the quickstart's stages this benchmark reads and copies
+DATA, DYNAMICS, TEST, CONTROL, IMAGE = 'data', 'dynamics', 'dynamics_nos', 'extrapolate', 'extrapolate_image'
+PSEUDO_KEY = 'train_dataloader.dataset.datasets.1'  # the pseudo-labelled part of its training set
+OUT = '{work_dir}/dynamics_scaling'
 
 
-def run(module: str, args: list, log: str) -> float:
-    """``python -m futureseg.cli.<module> ARGS`` (or ``python <module>`` for a tools/ script)
-    with its output in ``log``; seconds taken."""
-    start = time.time()
-    cmd = [module] if module.endswith('.py') else ['-m', f'futureseg.cli.{module}']
-    with open(log, 'a') as f:
-        f.write(f'$ {module} {" ".join(map(str, args))}\n')
-        f.flush()
-        proc = subprocess.run([sys.executable, *cmd, *map(str, args)],
-                              cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
-    if proc.returncode:
-        raise SystemExit(f'{module} failed (exit {proc.returncode}); see {log}')
-    return time.time() - start
+def scaled_stages(stages: dict, mult: int, extra_unlabeled: int, seed: int) -> List[dict]:
+    """The stages of one multiplier: generate, label, train, test."""
+    data = stages[DATA]
+    tag = f'x{mult:g}'
+    gen = dict(type='GenerateData', name=f'dyn_data_{tag}', root=f'{OUT}/data',
+               splits=dict(unlabeled=extra_unlabeled), seed=seed,
+               **{k: data[k] for k in ('width', 'height') if k in data})
+    masks = dict(type='SegmentFrames', name=f'dyn_masks_{tag}', segmenter='segmenter',
+                 data_root=f'{{{gen["name"]}}}', splits=['unlabeled'], limit=extra_unlabeled,
+                 out=f'{OUT}/seg_masks/{{split}}')
+    train = copy.deepcopy(stages[DYNAMICS])
+    train['name'] = f'{DYNAMICS}_{tag}'
+    train['cfg_options'] = dict(train.get('cfg_options') or {}, **{
+        f'{PSEUDO_KEY}.data_root': f'{{{gen["name"]}}}',
+        f'{PSEUDO_KEY}.mask_root': f'{{{masks["name"]}.unlabeled}}',
+        f'{PSEUDO_KEY}.indices': extra_unlabeled})
+    test = copy.deepcopy(stages[TEST])
+    test.update(name=f'{TEST}_{tag}', model=train['name'],
+                rows={k: f'{v} [{tag}]' for k, v in test['rows'].items()})
+    return [gen, masks, train, test]
 
 
-def test(config: str, checkpoint, data: str, seg_val: str, work: str, log: str) -> dict:
-    """``config`` tested on val from the segmenter's masks with the gap breakdown
-    (tools/analysis_tools/gap_breakdown.py, tools/test.py's runner plus ``GapBreakdown``)."""
-    out = osp.join(work, 'gap.json')
-    run(GAP_TOOL, [config] + ([checkpoint] if checkpoint else []) +
-        ['--work-dir', work, '--json', out, '--cfg-options',
-         f'test_dataloader.dataset.data_root={data}',
-         f'test_dataloader.dataset.context_mask_root={seg_val}'], log)
-    with open(out) as f:
-        gap = json.load(f)
-    # the breakdown's prediction row is the competition Jaccard of frame 22 (one confusion
-    # matrix of the same masks as FutureSegJaccard's)
-    return dict(jaccard=gap['prediction']['jaccard'], moving_iou=gap['moving']['mean_iou'],
-                collided_iou=gap['collided']['mean_iou'])
+def plan(recipe: dict, multipliers, counts: dict, seed: int) -> Tuple[list, list]:
+    """(extra stages, [(multiplier, pseudo-labelled videos, train stage, test stage)])."""
+    listed = list(recipe['stages']) + list(recipe.get('extra_stages') or [])
+    stages = {s['name']: s for s in listed}
+    missing = {DATA, DYNAMICS, TEST, CONTROL, IMAGE} - set(stages)
+    if missing:
+        raise SystemExit(f'the recipe has no stage(s) {sorted(missing)}: this benchmark extends '
+                         'configs/recipes/quickstart_cpu.py')
+    total = sum(counts.values())
+    extra, rows = [], []
+    for m in sorted(multipliers):
+        if m == 1:
+            rows.append((m, counts['unlabeled'], DYNAMICS, TEST))
+            continue
+        n = m * total - counts['train'] - counts['val']
+        new = scaled_stages(stages, m, n, seed)
+        extra += new
+        rows.append((m, n, new[2]['name'], new[3]['name']))
+    return extra, rows
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--quickstart', default='work_dirs/quickstart', help='a finished quickstart work dir')
+    p.add_argument('--recipe', default=osp.join(ROOT, 'configs/recipes/quickstart_cpu.py'))
+    p.add_argument('--work-dir', default='work_dirs/quickstart',
+                   help="the recipe's work dir (the quickstart's: its stages are reused)")
     p.add_argument('--multipliers', type=int, nargs='+', default=[1, 4])
-    p.add_argument('--out', default='work_dirs/benchmarks/dynamics_scaling')
     p.add_argument('--seed', type=int, default=1, help='generator seed of the extra videos')
     args = p.parse_args(argv)
-    with open(osp.join(args.quickstart, 'recipe_state.json')) as f:
-        state = json.load(f)
-    qs_data = state['data']['outputs']['data_root']
-    seg = state['segmenter']['outputs']
-    seg_val = state['seg_masks']['outputs']['val']
-    base = {s: len(list_videos(osp.join(qs_data, s))) for s in ('train', 'val', 'unlabeled')}
-    total = sum(base.values())
-    data = osp.abspath(osp.join(args.out, 'data'))
-    os.makedirs(data, exist_ok=True)
-    log = osp.join(args.out, 'run.log')
-    gen_root = osp.abspath(osp.join(args.out, 'gen'))
-    links = dict(train=osp.join(qs_data, 'train'), val=osp.join(qs_data, 'val'),
-                 unlabeled=osp.join(gen_root, 'unlabeled'))
-    os.makedirs(links['unlabeled'], exist_ok=True)
-    for split, target in links.items():
-        if not osp.exists(osp.join(data, split)):
-            os.symlink(osp.abspath(target), osp.join(data, split))
-    with open(osp.join(qs_data, 'generator.json')) as f:
-        gen = json.load(f)
-    rows = []
-    image = test(IMAGE_PRIOR, None, data, seg_val, osp.join(args.out, 'image_prior'), log)
-    rows.append(dict(setting='image extrapolation alone (MotionPrior)', videos=0, **image))
-    print(rows[-1], flush=True)
-    control = test(CONTROL, None, data, seg_val, osp.join(args.out, 'control'), log)
-    rows.append(dict(setting='floor extrapolation alone (control)', videos=0, **control))
-    print(rows[-1], flush=True)
-    for m in sorted(args.multipliers):
-        # unlabelled videos so that the data set holds m x the quickstart's
-        n_unlabeled = m * total - base['train'] - base['val']
-        t_gen = run('generate_dataset', [gen_root, '--unlabeled', n_unlabeled, '--train', 0, '--val', 0,
-                                         '--seed', args.seed, '--width', gen.get('width', 120),
-                                         '--height', gen.get('height', 80), '--workers', os.cpu_count(),
-                                         '--no-progress'], log)
-        masks = osp.join(data, 'seg_masks', 'unlabeled')
-        t_seg = run('pseudo_label', [seg['config'], seg['checkpoint'], data, '--split', 'unlabeled',
-                                     '--out', masks, '--limit', n_unlabeled], log)
-        work = osp.join(args.out, f'x{m}')
-        # this row's unlabelled split: links to the first n generated videos (the generated
-        # split may hold more, for a larger row, whose masks are not written yet)
-        row_data = osp.join(work, 'data')
-        os.makedirs(osp.join(row_data, 'unlabeled'), exist_ok=True)
-        for split in ('train', 'val'):
-            if not osp.exists(osp.join(row_data, split)):
-                os.symlink(osp.abspath(links[split]), osp.join(row_data, split))
-        for _, path in list_videos(links['unlabeled'])[:n_unlabeled]:
-            link = osp.join(row_data, 'unlabeled', osp.basename(path))
-            if not osp.exists(link):
-                os.symlink(path, link)
-        opts = [f'train_dataloader.dataset.datasets.0.data_root={row_data}',
-                f'train_dataloader.dataset.datasets.1.data_root={row_data}',
-                f'train_dataloader.dataset.datasets.1.mask_root={masks}',
-                f'val_dataloader.dataset.data_root={data}',
-                f'val_dataloader.dataset.context_mask_root={seg_val}']
-        t_train = run('train', [CONFIG, '--work-dir', work, '--cfg-options', *opts], log)
-        with open(osp.join(work, 'last_checkpoint')) as f:
-            ckpt = f.read().strip()
-        scores = test(CONFIG, ckpt, data, seg_val, osp.join(work, 'test'), log)
-        rows.append(dict(setting=f'learned dynamics, {m}x the videos', multiplier=m,
-                         videos=base['train'] + n_unlabeled, pseudo_labelled=n_unlabeled,
-                         generate_s=round(t_gen), pseudo_label_s=round(t_seg), train_s=round(t_train),
-                         **scores))
-        print(rows[-1], flush=True)
-    lines = ['| setting | training videos (pseudo-labelled) | val Jaccard | vs control | moving objects IoU '
-             '| collided objects IoU | training time |', '|---|---|---|---|---|---|---|']
+    register_all_modules()
+    recipe = Config.fromfile(args.recipe).to_dict()
+    counts = dict(recipe['stages'][0]['splits'])
+    extra, rows_plan = plan(recipe, args.multipliers, counts, args.seed)
+    recipe['extra_stages'] = list(recipe.get('extra_stages') or []) + extra
+    runner = RecipeRunner(Config(recipe), args.work_dir)
+    results = runner.run()
+    scores = {r['row']: r for r in results['rows']}
+    base = scores[BASELINE_ROWS['baseline']]['jaccard']
+    ceiling = scores[BASELINE_ROWS['ceiling']]['jaccard']
+    state = runner.state
+    n_train = len(list_videos(osp.join(runner.data_root, 'train')))
+
+    def row(setting, test_stage, videos, pseudo, train_stage=None):
+        out = state[test_stage]['outputs']
+        labels = list(out['scores'])  # raw, then + fill holes + NOS
+        raw, nos = out['scores'][labels[0]], out['scores'][labels[-1]]
+        gap = out.get('gap') or {}
+        return dict(setting=setting, stage=test_stage, videos=videos, pseudo_labelled=pseudo,
+                    jaccard=raw['jaccard'], jaccard_nos=nos['jaccard'],
+                    gap_closed_nos=gap_closed(nos['jaccard'], base, ceiling),
+                    moving_iou=gap.get('moving', {}).get('mean_iou'),
+                    collided_iou=gap.get('collided', {}).get('mean_iou'),
+                    train_s=state[train_stage]['seconds'] if train_stage else None)
+
+    rows = [row('image extrapolation alone (MotionPrior)', IMAGE, 0, 0),
+            row('floor extrapolation alone (control)', CONTROL, 0, 0)]
+    for m, pseudo, train_stage, test_stage in rows_plan:
+        r = row(f'learned dynamics, {m}x the videos', test_stage, n_train + pseudo, pseudo, train_stage)
+        r['multiplier'] = m
+        if m != 1:
+            r['generate_s'] = state[f'dyn_data_x{m}']['seconds']
+            r['pseudo_label_s'] = state[f'dyn_masks_x{m}']['seconds']
+        rows.append(r)
+    control = rows[1]
+    lines = [f'baseline (copy frame 11, segmenter mask) {base:.4f}, ceiling (segmenter on true frame 22) '
+             f'{ceiling:.4f}; val of {args.work_dir}', '',
+             '| setting | training videos (pseudo-labelled) | val Jaccard | + fill + NOS | gap closed (+ NOS) '
+             '| vs control (+ NOS) | moving objects IoU | collided objects IoU | training time |',
+             '|---|---|---|---|---|---|---|---|---|']
+
+    def fmt(v, spec='.4f'):
+        return '-' if v is None else format(v, spec)
     for r in rows:
-        lines.append(f"| {r['setting']} | {r['videos']} ({r.get('pseudo_labelled', 0)}) | {r['jaccard']:.4f} | "
-                     f"{r['jaccard'] - control['jaccard']:+.4f} | {r['moving_iou']:.4f} | "
-                     f"{r['collided_iou']:.4f} | {r.get('train_s', '-')} s |")
+        lines.append(f"| {r['setting']} | {r['videos']} ({r['pseudo_labelled']}) | {r['jaccard']:.4f} | "
+                     f"{r['jaccard_nos']:.4f} | {100 * r['gap_closed_nos']:.1f} % | "
+                     f"{r['jaccard_nos'] - control['jaccard_nos']:+.4f} | {fmt(r['moving_iou'])} | "
+                     f"{fmt(r['collided_iou'])} | {fmt(r['train_s'], '.0f')} s |")
     table = '\n'.join(lines)
     print(table)
     info = machine_info()
-    write_json_atomic(osp.join(args.out, 'dynamics_scaling.json'),
-                      dict(rows=rows, machine=info, hardware=hardware_summary(info)))
-    write_text_atomic(osp.join(args.out, 'dynamics_scaling.md'), table + '\n')
+    write_json_atomic(osp.join(runner.work_dir, 'dynamics_scaling.json'),
+                      dict(rows=rows, baseline=base, ceiling=ceiling, machine=info,
+                           hardware=hardware_summary(info), recipe=args.recipe))
+    write_text_atomic(osp.join(runner.work_dir, 'dynamics_scaling.md'), table + '\n')
     return rows
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(0 if main() else 1)

@@ -10,11 +10,15 @@ JEPA (``configs/simvp/simvp_gsta_jepa_pretrain_small_cpu.py``), 'none' trains no
   frame-11 mask (a T * hid_S vector) -> its centroid displacement from frame 11 to frame 22
   (pixels), ridge regression fit on train, scored on val (R^2, median error; the
   no-motion guess as the reference);
-- the same downstream training of the winner's RGB route (``configs/simvp_seg_gsta_small_cpu.py``,
-  every arm's encoder + translator loaded) and of the mask-space route
-  (``configs/maskspace/maskspace_gsta_small_cpu.py``, the copy prior; pre-trained only by the
-  mask-space JEPA, ``configs/maskspace/maskspace_gsta_jepa_pretrain_small_cpu.py``: pixel MSE
-  does not apply to it), scored by val Jaccard of frame 22 at the last epoch.
+- the same downstream training of the winner's RGB route with the motion prior
+  (``configs/simvp_seg_gsta_motion_prior_small_cpu.py``, every arm's encoder + translator
+  loaded; without a prior the RGB route stays at the all-background answer at CPU scale, where
+  no start can show: ``--rgb-config configs/simvp_seg_gsta_small_cpu.py``) and of the mask-space route
+  (``configs/maskspace/maskspace_gsta_motion_small_cpu.py``, the same motion prior; pre-trained
+  only by the mask-space JEPA, ``configs/maskspace/maskspace_gsta_jepa_pretrain_small_cpu.py``:
+  the pixel-MSE encoder reads RGB frames, not class masks), scored by val Jaccard of frame 22
+  at the last epoch. Both routes' control is their prior alone (``tools/test.py
+  configs/dynamics/image_extrapolation_small_cpu.py`` on the same val).
 
 Every training is ``tools/train.py`` in its own process. The mask-space models read the
 true masks of frames 1-11 at val (no segmenter here), so their scores are above what the
@@ -42,6 +46,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from bench_common import machine_info  # noqa: E402
+from futureseg.utils.cli import read_config  # noqa: E402
 
 PRETRAIN = {
     'mse': ('configs/simvp/simvp_incepu_pretrain_small_cpu.py',
@@ -49,8 +54,8 @@ PRETRAIN = {
     'jepa': ('configs/simvp/simvp_gsta_jepa_pretrain_small_cpu.py', {}),
     'jepa_masks': ('configs/maskspace/maskspace_gsta_jepa_pretrain_small_cpu.py', {}),
 }
-RGB_CONFIG = 'configs/simvp_seg_gsta_small_cpu.py'
-MASK_CONFIG = 'configs/maskspace/maskspace_gsta_small_cpu.py'
+RGB_CONFIG = 'configs/simvp_seg_gsta_motion_prior_small_cpu.py'
+MASK_CONFIG = 'configs/maskspace/maskspace_gsta_motion_small_cpu.py'
 
 
 def epochs_options(n):
@@ -60,13 +65,19 @@ def epochs_options(n):
 
 def train(config, work_dir, options, amp=False, workers=0):
     """tools/train.py CONFIG in its own process; returns (wall seconds, the last val metrics,
-    the last checkpoint). A run whose last checkpoint exists is not repeated."""
+    the last checkpoint). A finished run of the same config and options is not repeated; one
+    of other settings in the same work dir is an error (delete it or give another
+    ``--work-dir``)."""
     epochs = options['train_cfg.max_epochs']
     ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
     done = osp.join(work_dir, 'benchmark_run.json')
+    settings = json.loads(json.dumps(dict(config=config, options=options, amp=amp), default=str))
     if osp.isfile(ckpt) and osp.isfile(done):
         with open(done) as f:
             rec = json.load(f)
+        if rec.get('settings', settings) != settings:
+            raise SystemExit(f'{work_dir} holds a run of other settings ({rec["settings"]}); '
+                             f'delete it or use another --work-dir')
         return rec['seconds'], rec['metrics'], ckpt
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), osp.join(ROOT, config),
            '--work-dir', work_dir] + (['--amp'] if amp else [])
@@ -83,7 +94,7 @@ def train(config, work_dir, options, amp=False, workers=0):
         raise SystemExit(f'{config} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}')
     metrics = last_val_metrics(work_dir)
     with open(done, 'w') as f:
-        json.dump(dict(seconds=seconds, metrics=metrics), f)
+        json.dump(dict(seconds=seconds, metrics=metrics, settings=settings), f)
     return seconds, metrics, ckpt
 
 
@@ -105,7 +116,7 @@ def data_options(root, kind):
     else:
         opts = {'train_dataloader.dataset.data_root': root}
     opts['val_dataloader.dataset.data_root'] = root
-    if kind == 'maskspace':  # no segmenter here: the true masks of frames 1-11 at val
+    if kind in ('maskspace', 'rgb_prior'):  # no segmenter here: true masks of frames 1-11 at val
         opts['val_dataloader.dataset.context_mask_root'] = None
     return opts
 
@@ -180,6 +191,8 @@ def main(argv=None):
                    choices=['none', 'mse', 'jepa'])
     p.add_argument('--routes', nargs='+', default=['rgb', 'maskspace'],
                    choices=['rgb', 'maskspace'])
+    p.add_argument('--rgb-config', default=RGB_CONFIG, help='the downstream RGB route')
+    p.add_argument('--mask-config', default=MASK_CONFIG, help='the downstream mask-space route')
     p.add_argument('--amp', action='store_true', help='tools/train.py --amp for every run')
     p.add_argument('--workers', type=int, default=0,
                    help='data loader processes of every run (0: in-process, the CPU configs\')')
@@ -201,11 +214,12 @@ def main(argv=None):
         probe_cfg, probe_opts = PRETRAIN['jepa' if arm == 'none' else arm]
         row.update(linear_probe(probe_cfg, probe_opts, ckpt, root))
         if 'rgb' in args.routes:
-            opts = dict(epochs_options(args.downstream_epochs), **data_options(root, 'future'))
+            kind = 'rgb_prior' if 'prior' in read_config(osp.join(ROOT, args.rgb_config)).model else 'future'
+            opts = dict(epochs_options(args.downstream_epochs), **data_options(root, kind))
             if ckpt:
                 opts['model.pretrained.checkpoint'] = ckpt
-            row['rgb_s'], val, _ = train(RGB_CONFIG, osp.join(args.work_dir, f'rgb_{arm}'), opts,
-                                         args.amp, args.workers)
+            row['rgb_s'], val, _ = train(args.rgb_config, osp.join(args.work_dir, f'rgb_{arm}'),
+                                         opts, args.amp, args.workers)
             row['rgb_jaccard'] = val.get('future/jaccard')
         if 'maskspace' in args.routes and arm != 'mse':
             mckpt = None
@@ -220,7 +234,7 @@ def main(argv=None):
             opts = dict(epochs_options(args.downstream_epochs), **data_options(root, 'maskspace'))
             if mckpt:
                 opts['model.pretrained.checkpoint'] = mckpt
-            row['mask_s'], val, _ = train(MASK_CONFIG, osp.join(args.work_dir, f'mask_{arm}'),
+            row['mask_s'], val, _ = train(args.mask_config, osp.join(args.work_dir, f'mask_{arm}'),
                                           opts, args.amp, args.workers)
             row['mask_jaccard'] = val.get('future/jaccard')
         rows.append(row)

@@ -18,10 +18,13 @@ class GenerateData(RecipeStage):
 
     Config keys: splits (dict split -> videos, e.g. ``dict(train=300, val=100)``), width,
     height, seed (0), workers (processes; default the CPU count; not part of the
-    fingerprint), extra (list of more tools/generate_dataset.py arguments). Every later
+    fingerprint), extra (list of more tools/generate_dataset.py arguments), root (where to
+    generate; default ``'{data_root}'``; another folder makes extra videos beside the
+    recipe's data set, e.g. the data-scaling benchmark's unlabelled ones). Every later
     stage depends on it: other sizes, another seed or a new generator version rerun it and
     them (the generator then refuses a root made by another version). A root of
-    course-layout videos the generator did not make (the course data) is used as it is."""
+    course-layout videos the generator did not make (the course data) is used as it is.
+    Outputs: data_root (the root generated; main)."""
     unhashed_keys = ('workers',)  # the same videos whatever the process count
 
     def settings(self) -> dict:
@@ -29,22 +32,23 @@ class GenerateData(RecipeStage):
 
     def run(self, ctx) -> dict:
         c = self.cfg
-        if synthetic.is_external_root(ctx.data_root):  # e.g. the course data: used as it is
-            print(f'[recipe] {self.name}: {ctx.data_root} holds course-layout videos that the '
+        root = osp.abspath(ctx.resolve(c.get('root', '{data_root}')))
+        if synthetic.is_external_root(root):  # e.g. the course data: used as it is
+            print(f'[recipe] {self.name}: {root} holds course-layout videos that the '
                   'generator did not make (no generator.json, no scene.json): generation '
                   'skipped (tools/check_dataset.py checks them)', flush=True)
-            return dict(main='data_root', data_root=ctx.data_root, external=True,
-                        files=[osp.join(ctx.data_root, s) for s in c['splits']
-                               if osp.isdir(osp.join(ctx.data_root, s))])
-        args = [ctx.data_root, '--seed', c.get('seed', 0), '--workers', c.get('workers') or os.cpu_count()]
+            return dict(main='data_root', data_root=root, external=True,
+                        files=[osp.join(root, s) for s in c['splits']
+                               if osp.isdir(osp.join(root, s))])
+        args = [root, '--seed', c.get('seed', 0), '--workers', c.get('workers') or os.cpu_count()]
         for split, n in c['splits'].items():
             args += [f'--{split}', n]
         for key in ('width', 'height'):
             if key in c:
                 args += [f'--{key}', c[key]]
         ctx.launch(self.name, 'futureseg.cli.generate_dataset', args + list(c.get('extra', [])))
-        return dict(main='data_root', data_root=ctx.data_root,
-                    files=[osp.join(ctx.data_root, s) for s, n in c['splits'].items() if n])
+        return dict(main='data_root', data_root=root,
+                    files=[osp.join(root, s) for s, n in c['splits'].items() if n])
 
 
 @RECIPE_STAGES.register_module()
@@ -53,19 +57,24 @@ class SegmentFrames(RecipeStage):
     pseudo-labels of the unlabelled videos, or the input masks of a mask-space model.
 
     Config keys: segmenter (the segmenter's TrainModel stage), splits (list), out
-    ('{data_root}/seg_masks/{split}' by default; ``{split}`` is filled per split).
+    ('{data_root}/seg_masks/{split}' by default; ``{split}`` is filled per split), data_root
+    (the videos' root; default ``'{data_root}'``), limit (only the first N videos of each
+    split, by number; None: all). Videos already labelled by the same weights are kept, so a
+    larger ``limit`` into the same ``out`` labels only the new ones.
     Outputs: one folder per split (keys = split names; main = the first)."""
     depends_keys = ('segmenter',)
 
     def run(self, ctx) -> dict:
         seg = ctx.outputs(self.cfg['segmenter'])
         out_pattern = self.cfg.get('out', '{data_root}/seg_masks/{split}')
+        root = ctx.resolve(self.cfg.get('data_root', '{data_root}'))
+        limit = self.cfg.get('limit')
         outputs = dict(files=[])
         for split in self.cfg['splits']:
             out = ctx.resolve(out_pattern.replace('{split}', split))
             ctx.launch(self.name, 'futureseg.cli.pseudo_label',
-                       [seg['config'], seg['checkpoint'], ctx.data_root, '--split', split,
-                        '--out', out, '--overwrite'])
+                       [seg['config'], seg['checkpoint'], root, '--split', split,
+                        '--out', out, '--overwrite'] + ([] if limit is None else ['--limit', limit]))
             outputs[split] = out
             outputs['files'].append(out)
         outputs['main'] = self.cfg['splits'][0]
