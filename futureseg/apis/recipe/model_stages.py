@@ -93,9 +93,11 @@ class TrainModel(RecipeStage):
 def _train_samples_s(work_dir: str, config: str, processes: int) -> Optional[float]:
     """Samples/s of a training: its batch (all processes together) / the median logged
     iteration time (``futureseg.utils.scalars``); None without a logged iteration."""
-    batch = read_config(config).train_dataloader.batch_size * processes
+    batch = (read_config(config).get('train_dataloader') or {}).get('batch_size')
+    if not batch:  # e.g. a batch sampler of its own: no fixed batch to count
+        return None
     try:
-        rate = samples_per_second(work_dir, batch)
+        rate = samples_per_second(work_dir, batch * processes)
     except FileNotFoundError:  # nothing logged (e.g. the logger's interval above the run)
         return None
     return None if rate is None else round(rate, 2)

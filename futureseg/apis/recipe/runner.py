@@ -173,6 +173,16 @@ class RecipeRunner:
             write_json_atomic(self.state_path, self.state)
         self._log(f'{stage.name}: {status}' + (f' ({detail.splitlines()[0]})' if detail else ''))
 
+    def _fail(self, stage, err: Exception, not_ok: Dict[str, str], **entry):
+        """A stage that raised: with on_failure='stop' the error ends the run (the stage's
+        state left as it was); with 'continue' it is recorded 'failed' or 'timeout'."""
+        if self.on_failure == 'stop':
+            raise err
+        status = 'timeout' if isinstance(err, StageTimeout) else 'failed'
+        not_ok[stage.name] = status
+        detail = str(err) if isinstance(err, RecipeError) else f'{type(err).__name__}: {err}'
+        self._record(stage, status, detail, **entry)
+
     def run(self) -> dict:
         """Run the stale stages in order; write and print the tables. Returns ``results()``."""
         rerun, not_ok = set(), {}
@@ -183,7 +193,13 @@ class RecipeRunner:
                 self.outcomes[stage.name] = dict(status='skipped', detail='not in --only')
                 continue
             skip = self._blocked(stage, not_ok)
-            why, own, fingerprint = self._why(stage, rerun) if not skip else ('', None, None)
+            try:  # resolving its config: a missing file is this stage's failure
+                why, own, fingerprint = self._why(stage, rerun) if not skip else ('', None, None)
+                if not skip and why is not None and fingerprint is None:
+                    own, fingerprint = self._fingerprints(stage)  # its dependencies have run
+            except Exception as err:  # noqa: BLE001 - recorded, the run goes on
+                self._fail(stage, err, not_ok)
+                continue
             if why is None:
                 self.outcomes[stage.name] = dict(status='done', detail='finished in an earlier run')
                 self._log(f'{stage.name}: done, skipped')
@@ -194,8 +210,6 @@ class RecipeRunner:
                 not_ok[stage.name] = 'skipped'
                 self._record(stage, 'skipped', skip)
                 continue
-            if fingerprint is None:  # its dependencies have run now
-                own, fingerprint = self._fingerprints(stage)
             self._log(f'{stage.name} ({type(stage).__name__}): running ({why})')
             entry = self.state.get(stage.name, {})
             # an interrupted (or timed-out) run of the same stage config continues where it
@@ -211,14 +225,9 @@ class RecipeRunner:
             try:
                 outputs = stage.run(self.ctx)
             except Exception as err:  # noqa: BLE001 - recorded, the run goes on
-                if self.on_failure == 'stop':
-                    raise
-                status = 'timeout' if isinstance(err, StageTimeout) else 'failed'
-                not_ok[stage.name] = status
                 peak, kind = self.ctx.peak_memory()
-                detail = str(err) if isinstance(err, RecipeError) else f'{type(err).__name__}: {err}'
-                self._record(stage, status, detail, fingerprint=fingerprint, own_fingerprint=own,
-                             seconds=round(time.time() - t0, 1), peak_mib=peak, peak_kind=kind)
+                self._fail(stage, err, not_ok, fingerprint=fingerprint, own_fingerprint=own,
+                           seconds=round(time.time() - t0, 1), peak_mib=peak, peak_kind=kind)
                 continue
             seconds = round(time.time() - t0, 1)
             peak, kind = self.ctx.peak_memory()
