@@ -459,6 +459,17 @@ def test_budget_caps_a_stage_and_skips_the_rest(tmp_path):
     assert rows['next']['status'] == 'skipped' and rows['next']['detail'] == 'no time left in the budget'
 
 
+def test_unresolvable_stage_fails_like_a_failing_tool(tmp_path):
+    from futureseg.apis.recipe import RecipeRunner
+    recipe = bench_recipe(tmp_path, [dict(name='ok', args=[])], on_failure='continue')
+    recipe['stages'].insert(0, dict(type='TrainModel', name='t', config='configs/does_not_exist.py'))
+    runner = RecipeRunner(recipe, quiet=True)
+    runner.run()
+    rows = stage_rows(tmp_path / 'work')
+    assert rows['t']['status'] == 'failed' and 'config file not found' in rows['t']['detail']
+    assert rows['ok']['status'] == 'done' and runner.failed()
+
+
 def test_requires_gpus_and_only(tmp_path):
     from futureseg.apis.recipe import RecipeRunner
     recipe = bench_recipe(tmp_path, [dict(name='first', args=[]),
