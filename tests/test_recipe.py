@@ -333,7 +333,8 @@ def test_recipe_errors_name_the_problem(tmp_path):
         ctx.launch('t2', 'json.tool', [str(tmp_path / 'missing.json')], 'train.log')
     log = (tmp_path / 'w' / 't2' / 'train.log').read_text()
     assert log.startswith(f'$ {sys.executable} -m futureseg.cli.run_measured '
-                          f'{tmp_path}/w/t2/measure/train.0.json -m json.tool {tmp_path}/missing.json\n')
+                          f'{tmp_path}/w/t2/measure/train.0.json '
+                          f'-m json.tool {tmp_path}/missing.json\n')
 
 
 @pytest.mark.parametrize('recipe', sorted(os.listdir(osp.join(ROOT, 'configs', 'recipes'))))
@@ -409,8 +410,10 @@ def test_failing_stage_with_continue_skips_its_dependants_only(tmp_path, capsys)
     assert load_tool('tools/run_recipe.py').main([str(recipe), '--quiet']) == 1
     rows = stage_rows(tmp_path / 'work')
     assert rows['broken']['status'] == 'failed'
-    assert 'exit 3' in rows['broken']['detail'] and 'boom: the benchmark broke' in rows['broken']['detail']
-    assert rows['after_broken']['status'] == 'skipped' and rows['after_broken']['detail'] == 'needs broken (failed)'
+    assert 'exit 3' in rows['broken']['detail']
+    assert 'boom: the benchmark broke' in rows['broken']['detail']  # the log's last lines
+    assert rows['after_broken']['status'] == 'skipped'
+    assert rows['after_broken']['detail'] == 'needs broken (failed)'
     assert rows['after_that']['detail'] == 'needs after_broken (skipped)'
     done = rows['independent']
     assert done['status'] == 'done' and done['samples_s'] == 4.0  # the best row's rate_key
@@ -422,7 +425,8 @@ def test_failing_stage_with_continue_skips_its_dependants_only(tmp_path, capsys)
     assert 'Stages (1 failed, 2 skipped, 1 done)' in capsys.readouterr().out
     # the default, on_failure='stop', ends the run at the failure, as before
     with pytest.raises(RecipeError, match="stage 'broken' failed"):
-        RecipeRunner(bench_recipe(tmp_path, stages), work_dir=str(tmp_path / 'stop'), quiet=True).run()
+        RecipeRunner(bench_recipe(tmp_path, stages), work_dir=str(tmp_path / 'stop'),
+                     quiet=True).run()
     stopped = json.loads((tmp_path / 'stop' / 'recipe_state.json').read_text())
     assert list(stopped) == ['broken'] and stopped['broken']['status'] == 'running'
 
@@ -456,13 +460,15 @@ def test_budget_caps_a_stage_and_skips_the_rest(tmp_path):
     runner.run()
     rows = stage_rows(tmp_path / 'work')
     assert rows['long']['status'] == 'timeout' and rows['long']['seconds'] < 15
-    assert rows['next']['status'] == 'skipped' and rows['next']['detail'] == 'no time left in the budget'
+    assert rows['next']['status'] == 'skipped'
+    assert rows['next']['detail'] == 'no time left in the budget'
 
 
 def test_unresolvable_stage_fails_like_a_failing_tool(tmp_path):
     from futureseg.apis.recipe import RecipeRunner
     recipe = bench_recipe(tmp_path, [dict(name='ok', args=[])], on_failure='continue')
-    recipe['stages'].insert(0, dict(type='TrainModel', name='t', config='configs/does_not_exist.py'))
+    recipe['stages'].insert(0, dict(type='TrainModel', name='t',
+                                    config='configs/does_not_exist.py'))
     runner = RecipeRunner(recipe, quiet=True)
     runner.run()
     rows = stage_rows(tmp_path / 'work')
@@ -483,7 +489,8 @@ def test_requires_gpus_and_only(tmp_path):
     assert rows['uses_first']['detail'] == 'needs first, not finished (not in --only)'
     RecipeRunner(recipe, quiet=True).run()
     rows = stage_rows(tmp_path / 'work')
-    assert rows['two_gpus']['status'] == 'skipped' and rows['two_gpus']['detail'] == 'needs 2 GPUs, 0 visible'
+    assert rows['two_gpus']['status'] == 'skipped'
+    assert rows['two_gpus']['detail'] == 'needs 2 GPUs, 0 visible'
     assert rows['first']['status'] == rows['uses_first']['status'] == 'done'
     # timeout and requires_gpus change no result: not part of the fingerprint
     recipe['stages'][0]['timeout'] = 100

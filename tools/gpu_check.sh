@@ -24,7 +24,10 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --cpu) RECIPE=configs/recipes/gpu_check_cpu.py ;;
         --budget) OPTIONS+=("budget=${2:?--budget needs seconds}"); shift ;;
-        --work-dir) WORK=${2:?--work-dir needs a folder}; ARGS+=(--work-dir "$WORK" --data-root "$WORK/data"); shift ;;
+        --work-dir)
+            WORK=${2:?--work-dir needs a folder}
+            ARGS+=(--work-dir "$WORK" --data-root "$WORK/data")
+            shift ;;
         --steps)
             shift
             STEPS=()
@@ -33,7 +36,10 @@ while [ $# -gt 0 ]; do
             ARGS+=(--only "${STEPS[@]}")
             continue ;;
         -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "gpu_check: unknown argument $1 (--cpu, --work-dir D, --budget S, --steps STAGE...)" >&2; exit 2 ;;
+        *)
+            echo "gpu_check: unknown argument $1" \
+                 "(--cpu, --work-dir D, --budget S, --steps STAGE...)" >&2
+            exit 2 ;;
     esac
     shift
 done
@@ -42,7 +48,8 @@ if [ -n "${MUJOCO_GL:-}" ]; then
 fi
 if [ "$RECIPE" = configs/recipes/gpu_check.py ] && \
         ! "$PY" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)'; then
-    echo "gpu_check: no CUDA device visible (torch.cuda.is_available() is False); run with --cpu for the dry mode" >&2
+    echo "gpu_check: no CUDA device visible (torch.cuda.is_available() is False);" \
+         "run with --cpu for the dry mode" >&2
     exit 1
 fi
 [ ${#OPTIONS[@]} -gt 0 ] && ARGS+=(--cfg-options "${OPTIONS[@]}")

@@ -23,7 +23,8 @@ def _train(kind, config, timeout, model_options):
                'default_hooks.checkpoint.interval': n, 'env_cfg.dist_cfg.backend': 'gloo'}
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         options.update({f'{loader}.num_workers': 0, f'{loader}.persistent_workers': False})
-    return dict(config=config, amp=False, timeout=4 * timeout, cfg_options=dict(options, **model_options))
+    return dict(config=config, amp=False, timeout=4 * timeout,
+                cfg_options=dict(options, **model_options))
 
 
 _seg_train = _train('segmenter', 'configs/deeplabv3/deeplabv3_r18_small_cpu.py', 90,
@@ -34,7 +35,8 @@ stage_overrides = dict(
     segmenter_train=_seg_train,
     segmenter_test=dict(timeout=4 * 45),
     pseudo_label=dict(timeout=4 * 60),
-    frame_train=_train('frame', 'configs/simvp/simvp_incepu_pretrain_small_cpu.py', 75, _tiny_simvp),
+    frame_train=_train('frame', 'configs/simvp/simvp_incepu_pretrain_small_cpu.py', 75,
+                       _tiny_simvp),
     frame_test=dict(timeout=4 * 30),
     rgb_train=_train('rgb', 'configs/simvp_seg_small_cpu.py', 75, _tiny_simvp),
     rgb_test=dict(timeout=4 * 30),
@@ -45,6 +47,7 @@ stage_overrides = dict(
     ddp1_train=_seg_train,
     ddp2_train=_seg_train,
     bench_infer=dict(args=['--sizes', '32x48', '--videos', '2', '--width', 'tiny', '--batch-size',
-                           '2', '--paths', 'maskspace+nos', '--data-dir', '{work_dir}/bench_infer/data'],
+                           '2', '--paths', 'maskspace+nos',
+                           '--data-dir', '{work_dir}/bench_infer/data'],
                      timeout=4 * 90),
 )

@@ -40,8 +40,9 @@ from .tool_stages import Infer, RunBenchmark
 from .workdir import read_recipe_state, recipe_model, stage_type, tested_model
 
 __all__ = ['STATE_FILE', 'RecipeError', 'StageTimeout', 'RecipeStage', 'RecipeContext',
-           'RecipeRunner', 'GenerateData', 'FitMotionPrior', 'SegmentFrames', 'SegmenterFrameScores',
-           'TrainModel', 'TestModel', 'PredictThenSegment', 'Infer', 'RunBenchmark', 'ROOT',
+           'RecipeRunner', 'GenerateData', 'FitMotionPrior', 'SegmentFrames',
+           'SegmenterFrameScores', 'TrainModel', 'TestModel', 'PredictThenSegment', 'Infer',
+           'RunBenchmark', 'ROOT',
            'data_root_options', 'find_config', 'is_segmenter_config', 'best_checkpoint',
            'count_parameters', 'BASELINE_ROWS', 'gap_closed', 'read_recipe_state', 'recipe_model',
            'stage_type', 'tested_model']

@@ -87,7 +87,8 @@ class RecipeContext:
                if m.get('cuda_peak_allocated_mib') is not None]
         if gpu:
             return round(max(gpu), 1), 'GPU allocated'
-        rss = [m.get(k) or 0 for m in self.measures for k in ('max_rss_mib', 'children_max_rss_mib')]
+        rss = [m.get(k) or 0 for m in self.measures
+               for k in ('max_rss_mib', 'children_max_rss_mib')]
         return (round(max(rss), 1), 'RSS') if rss else (None, None)
 
     def launch(self, stage: str, module: str, args: Sequence, log_name: str = 'run.log',

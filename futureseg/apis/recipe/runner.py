@@ -24,7 +24,8 @@ def visible_gpus(env: Dict[str, str]) -> int:
     import torch
     count = torch.cuda.device_count()
     if 'CUDA_VISIBLE_DEVICES' in env:
-        count = min(count, len([d for d in str(env['CUDA_VISIBLE_DEVICES']).split(',') if d.strip()]))
+        ids = [d for d in str(env['CUDA_VISIBLE_DEVICES']).split(',') if d.strip()]
+        count = min(count, len(ids))
     return count
 
 

@@ -37,7 +37,8 @@ class Infer(RecipeStage):
                  '--no-progress']
         if c.get('segmenter'):
             seg = ctx.outputs(c['segmenter'])
-            args += ['--segmenter-config', seg['config'], '--segmenter-checkpoint', seg['checkpoint']]
+            args += ['--segmenter-config', seg['config'],
+                     '--segmenter-checkpoint', seg['checkpoint']]
         if submission:
             args += ['--submission', submission]
         if c.get('no_vis'):
@@ -82,7 +83,8 @@ class RunBenchmark(RecipeStage):
             if not rates:
                 raise RecipeError(f'stage {self.name!r}: no row of {path} has {key!r}')
             out['samples_s'] = max(rates)
-        peaks = [r[c['peak_key']] for r in rows if c.get('peak_key') and r.get(c['peak_key']) is not None]
+        peak_key = c.get('peak_key')
+        peaks = [r[peak_key] for r in rows if peak_key and r.get(peak_key) is not None]
         if peaks:
-            out.update(peak_mib=round(max(peaks), 1), peak_kind=f"{c['peak_key']} of its rows")
+            out.update(peak_mib=round(max(peaks), 1), peak_kind=f'{peak_key} of its rows')
         return out
