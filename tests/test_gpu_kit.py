@@ -1,5 +1,6 @@
 """The GPU-node kit in its CPU dry modes: tools/install.sh --wheels (offline install from a
-wheel folder) and tools/gpu_check.py --cpu (the check's steps, tiny, on the CPU)."""
+wheel folder) and tools/gpu_check.sh --cpu (the check's recipe, configs/recipes/gpu_check_cpu.py:
+its stages, tiny, on the CPU)."""
 import json
 import os
 import os.path as osp
@@ -126,28 +127,38 @@ def test_install_rejects_unknown_arguments():
 
 @pytest.mark.slow
 def test_gpu_check_cpu_dry_mode(tmp_path):
-    """The check's steps on the CPU at the tiniest sizes; every row passes (2-process DDP is
-    skipped: no GPUs) and the table is written as markdown and JSON.
+    """The check's stages on the CPU at the tiniest sizes, through the recipe runner; every
+    stage run passes (2-process DDP is skipped: no GPUs) and the stage table (status, peak
+    memory, samples/s) is printed and written as markdown and JSON.
 
-    A subset of the steps (data, a training, pseudo-labels on the device, inference, the skip
-    rule), to keep the suite fast; the whole dry mode (14 rows) takes minutes on 2 cores:
-    ``python tools/gpu_check.py --cpu``."""
+    A subset of the stages (data, a training, pseudo-labels on the device, inference, the skip
+    rule; ``--steps``: the others are skipped, nothing runs for them), to keep the suite fast;
+    the whole dry mode (14 stages) takes minutes on 2 cores: ``bash tools/gpu_check.sh --cpu``."""
     work = tmp_path / 'check'
     steps = ['data', 'segmenter_train', 'pseudo_label', 'maskspace_train', 'infer', 'ddp2_train']
-    proc = subprocess.run([sys.executable, 'tools/gpu_check.py', '--cpu', '--work-dir', str(work),
+    proc = subprocess.run(['bash', 'tools/gpu_check.sh', '--cpu', '--work-dir', str(work),
                            '--steps', *steps], cwd=ROOT, capture_output=True, text=True, timeout=900,
-                          env=dict(os.environ, PYTHONPATH=ROOT))
+                          env=dict(os.environ, PYTHON=sys.executable, MUJOCO_GL='osmesa'))
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-3000:]
-    data = json.loads((work / 'gpu_check.json').read_text())
-    rows = {r['step']: r for r in data['rows']}
-    assert list(rows) == steps and data['machine']['mode'] == 'cpu'
-    assert rows['ddp2_train']['status'] == 'skipped' and 'needs 2 GPUs' in rows['ddp2_train']['detail']
+    res = json.loads((work / 'results.json').read_text())
+    rows = {r['stage']: r for r in res['stages']}
+    assert list(rows)[:4] == ['data', 'segmenter_train', 'segmenter_test', 'pseudo_label']
+    assert len(rows) == 14
+    assert rows['ddp2_train']['status'] == 'skipped'
+    assert rows['ddp2_train']['detail'] == 'needs 2 GPUs, 0 visible'
     for name, r in rows.items():
-        if name != 'ddp2_train':
-            assert r['status'] == 'pass', r
-            assert r['samples'] > 0 and r['samples_s'] > 0 and r['peak_mib'] > 100, r
-    table = (work / 'gpu_check.md').read_text()
-    assert '| step | what ran | status |' in table and table in proc.stdout
-    assert (work / 'infer' / 'submission.pt').is_file()
-    assert [p.name for p in (work / 'data' / 'pseudo_labels' / 'unlabeled').glob('video_*/mask.npy')] == ['mask.npy']
+        if name not in steps:
+            assert r['status'] == 'skipped' and r['detail'] == 'not in --only', r
+        elif name != 'ddp2_train':
+            assert r['status'] == 'done' and r['seconds'] > 0, r
+            assert r['peak_kind'] == 'RSS' and r['peak_mib'] > 100, r  # CUDA hidden
+            if name != 'pseudo_label':  # videos, training samples (median iteration), videos
+                assert r['samples_s'] > 0, r
     assert rows['data']['detail'] == 'rendered with MUJOCO_GL=osmesa'
+    table = (work / 'results.md').read_text()
+    assert '| stage | type | status | seconds | peak memory | samples/s | detail |' in table
+    assert '| ddp2_train | TrainModel | skipped |' in table
+    assert table.split('\n', 2)[2] in proc.stdout  # the same tables on the console
+    assert (work / 'infer' / 'submission.pt').is_file()
+    masks = list((work / 'data' / 'seg_masks' / 'unlabeled').glob('video_*/mask.npy'))
+    assert [p.name for p in masks] == ['mask.npy']

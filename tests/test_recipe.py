@@ -332,7 +332,9 @@ def test_recipe_errors_name_the_problem(tmp_path):
     with pytest.raises(RecipeError, match=r"(?s)stage 't2' failed \(exit 2\); log: .*t2/train.log.*No such"):
         ctx.launch('t2', 'json.tool', [str(tmp_path / 'missing.json')], 'train.log')
     log = (tmp_path / 'w' / 't2' / 'train.log').read_text()
-    assert log.startswith(f'$ {sys.executable} -m json.tool {tmp_path}/missing.json\n')
+    assert log.startswith(f'$ {sys.executable} -m futureseg.cli.run_measured '
+                          f'{tmp_path}/w/t2/measure/train.0.json '
+                          f'-m json.tool {tmp_path}/missing.json\n')
 
 
 @pytest.mark.parametrize('recipe', sorted(os.listdir(osp.join(ROOT, 'configs', 'recipes'))))
@@ -351,3 +353,169 @@ def test_shipped_recipes_are_valid(recipe, tmp_path):
             find_config(stage.cfg['config'], stage.name)
     # not run yet: every stage would run; the plan resolves no config of a later stage
     assert set(runner.plan().values()) == {'not run yet'}
+
+
+# -- the runner's failure handling, timeouts, budget and peak memory, with a real tool: a
+# small benchmark script (RunBenchmark) that sleeps, fails or allocates as told -----------
+BENCH = """import argparse, json, subprocess, sys, time
+p = argparse.ArgumentParser()
+p.add_argument('--sleep', type=float, default=0)
+p.add_argument('--fail', action='store_true')
+p.add_argument('--child-mib', type=int, default=0)
+p.add_argument('--pid-file')
+p.add_argument('--json')
+a, _ = p.parse_known_args()
+if a.child_mib:  # a process of its own that holds child_mib MiB: children count too
+    subprocess.run([sys.executable, '-c', f"b = b'x' * ({a.child_mib} << 20)"], check=True)
+if a.pid_file:  # a grandchild that a timeout must kill as well
+    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+    open(a.pid_file, 'w').write(str(child.pid))
+if a.fail:
+    print('boom: the benchmark broke', flush=True)
+    sys.exit(3)
+time.sleep(a.sleep)
+json.dump(dict(rows=[dict(n_s=2.5, peak=12.0), dict(n_s=4.0)]), open(a.json, 'w'))
+"""
+
+
+def bench_recipe(tmp_path, stages, **keys):
+    script = tmp_path / 'bench.py'
+    script.write_text(BENCH)
+    return dict(data_root=str(tmp_path / 'data'), work_dir=str(tmp_path / 'work'), **keys,
+                stages=[dict(type='RunBenchmark', script=str(script), **s) for s in stages])
+
+
+def stage_rows(work):
+    return {r['stage']: r for r in json.loads((work / 'results.json').read_text())['stages']}
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'  # a zombie has ended
+    except OSError:
+        return False
+
+
+def test_failing_stage_with_continue_skips_its_dependants_only(tmp_path, capsys):
+    from conftest import load_tool
+    from futureseg.apis.recipe import RecipeError, RecipeRunner
+    stages = [dict(name='broken', args=['--fail']),
+              dict(name='after_broken', args=['--after', '{broken}']),
+              dict(name='after_that', args=['--after', '{after_broken}']),
+              dict(name='independent', args=['--child-mib', '300'], rate_key='n_s')]
+    recipe = tmp_path / 'recipe.py'
+    recipe.write_text(''.join(f'{k} = {v!r}\n' for k, v in bench_recipe(
+        tmp_path, stages, on_failure='continue').items()))
+    assert load_tool('tools/run_recipe.py').main([str(recipe), '--quiet']) == 1
+    rows = stage_rows(tmp_path / 'work')
+    assert rows['broken']['status'] == 'failed'
+    assert 'exit 3' in rows['broken']['detail']
+    assert 'boom: the benchmark broke' in rows['broken']['detail']  # the log's last lines
+    assert rows['after_broken']['status'] == 'skipped'
+    assert rows['after_broken']['detail'] == 'needs broken (failed)'
+    assert rows['after_that']['detail'] == 'needs after_broken (skipped)'
+    done = rows['independent']
+    assert done['status'] == 'done' and done['samples_s'] == 4.0  # the best row's rate_key
+    # peak memory: the resident set of the tool and of the processes it started
+    assert done['peak_kind'] == 'RSS' and done['peak_mib'] >= 300, done
+    text = (tmp_path / 'work' / 'results.md').read_text()
+    assert '| stage | type | status | seconds | peak memory | samples/s | detail |' in text
+    assert '| independent | RunBenchmark | done |' in text and ' MiB RSS | 4.00 |' in text
+    assert 'Stages (1 failed, 2 skipped, 1 done)' in capsys.readouterr().out
+    # the default, on_failure='stop', ends the run at the failure, as before
+    with pytest.raises(RecipeError, match="stage 'broken' failed"):
+        RecipeRunner(bench_recipe(tmp_path, stages), work_dir=str(tmp_path / 'stop'),
+                     quiet=True).run()
+    stopped = json.loads((tmp_path / 'stop' / 'recipe_state.json').read_text())
+    assert list(stopped) == ['broken'] and stopped['broken']['status'] == 'running'
+
+
+def test_stage_timeout_kills_the_tool_and_what_it_started(tmp_path):
+    from futureseg.apis.recipe import RecipeRunner
+    pid_file = tmp_path / 'grandchild.pid'
+    runner = RecipeRunner(bench_recipe(tmp_path, [
+        dict(name='slow', args=['--sleep', '60', '--pid-file', str(pid_file)], timeout=3),
+        dict(name='quick', args=[], rate_key='n_s', peak_key='peak')], on_failure='continue'),
+        quiet=True)
+    start = time.time()
+    runner.run()
+    assert time.time() - start < 30 and runner.failed()
+    rows = stage_rows(tmp_path / 'work')
+    assert rows['slow']['status'] == 'timeout' and 'timed out after 3 s' in rows['slow']['detail']
+    assert 3 <= rows['slow']['seconds'] < 20
+    assert not alive(int(pid_file.read_text()))  # the tool's own child went with it
+    # a benchmark whose rows measure their own peak memory: that is the stage's
+    assert rows['quick']['status'] == 'done' and rows['quick']['peak_mib'] == 12.0
+    assert rows['quick']['peak_kind'] == 'peak of its rows'
+    # the timed-out stage runs again next time; the finished one does not
+    assert runner.plan() == dict(slow='unfinished (timeout)', quick=None)
+
+
+def test_budget_caps_a_stage_and_skips_the_rest(tmp_path):
+    from futureseg.apis.recipe import RecipeRunner
+    runner = RecipeRunner(bench_recipe(tmp_path, [
+        dict(name='long', args=['--sleep', '60']), dict(name='next', args=[])],
+        on_failure='continue', budget=2), quiet=True)
+    runner.run()
+    rows = stage_rows(tmp_path / 'work')
+    assert rows['long']['status'] == 'timeout' and rows['long']['seconds'] < 15
+    assert rows['next']['status'] == 'skipped'
+    assert rows['next']['detail'] == 'no time left in the budget'
+
+
+def test_unresolvable_stage_fails_like_a_failing_tool(tmp_path):
+    from futureseg.apis.recipe import RecipeRunner
+    recipe = bench_recipe(tmp_path, [dict(name='ok', args=[])], on_failure='continue')
+    recipe['stages'].insert(0, dict(type='TrainModel', name='t',
+                                    config='configs/does_not_exist.py'))
+    runner = RecipeRunner(recipe, quiet=True)
+    runner.run()
+    rows = stage_rows(tmp_path / 'work')
+    assert rows['t']['status'] == 'failed' and 'config file not found' in rows['t']['detail']
+    assert rows['ok']['status'] == 'done' and runner.failed()
+
+
+def test_requires_gpus_and_only(tmp_path):
+    from futureseg.apis.recipe import RecipeRunner
+    recipe = bench_recipe(tmp_path, [dict(name='first', args=[]),
+                                     dict(name='two_gpus', args=[], requires_gpus=2),
+                                     dict(name='uses_first', args=['--after', '{first}'])],
+                          env=dict(CUDA_VISIBLE_DEVICES=''))
+    runner = RecipeRunner(recipe, quiet=True, only=['uses_first'])
+    runner.run()  # its dependency did not run: skipped, and nothing runs for it
+    rows = stage_rows(tmp_path / 'work')
+    assert rows['first']['detail'] == 'not in --only'
+    assert rows['uses_first']['detail'] == 'needs first, not finished (not in --only)'
+    RecipeRunner(recipe, quiet=True).run()
+    rows = stage_rows(tmp_path / 'work')
+    assert rows['two_gpus']['status'] == 'skipped'
+    assert rows['two_gpus']['detail'] == 'needs 2 GPUs, 0 visible'
+    assert rows['first']['status'] == rows['uses_first']['status'] == 'done'
+    # timeout and requires_gpus change no result: not part of the fingerprint
+    recipe['stages'][0]['timeout'] = 100
+    assert RecipeRunner(recipe, quiet=True).plan()['first'] is None
+
+
+def test_scalars_reader(tmp_path):
+    """futureseg.utils.scalars: the newest run that trained, its iteration times (the first
+    left out), samples/s and the last validation's metrics."""
+    from futureseg.utils.scalars import (find_scalars, iteration_times, last_val_metrics,
+                                         samples_per_second)
+    records = {'20260101_000000': [dict(lr=0.1, loss=2.0, time=9.0, step=1),
+                                   dict(lr=0.1, loss=1.0, time=0.5, step=2),
+                                   dict(lr=0.1, loss=1.0, time=0.25, step=3),
+                                   dict(lr=0.1, loss=1.0, time=1.0, step=4),
+                                   {'future/jaccard': 0.3, 'step': 2},
+                                   {'future/jaccard': 0.4, 'data_time': 0.1, 'step': 4}],
+               '20260102_000000': [{'future/jaccard': 0.9, 'step': 0}]}  # a test run, newer
+    for run, recs in records.items():
+        path = tmp_path / run / 'vis_data' / 'scalars.json'
+        path.parent.mkdir(parents=True)
+        path.write_text(''.join(json.dumps(r) + '\n' for r in recs))
+    assert find_scalars(str(tmp_path)).endswith('20260101_000000/vis_data/scalars.json')
+    assert iteration_times(str(tmp_path)) == [0.5, 0.25, 1.0]
+    assert samples_per_second(str(tmp_path), 4) == 8.0
+    assert last_val_metrics(str(tmp_path)) == {'future/jaccard': 0.4}
+    with pytest.raises(FileNotFoundError, match='no .*scalars.json'):
+        find_scalars(str(tmp_path / 'nothing'))

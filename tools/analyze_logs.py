@@ -10,42 +10,12 @@ run, iterations, last training loss, best and last value of each validation metr
 mean time per iteration.
 """
 import argparse
-import glob
-import json
 import math
-import os
 import os.path as osp
 
 from prettytable import PrettyTable
 
-
-def find_scalars(path):
-    """The scalars.json of a work dir's newest run (or the file itself)."""
-    if osp.isfile(path):
-        return path
-    found = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
-    found = [f for f in found if os.path.getsize(f) > 0]
-    if not found:
-        raise FileNotFoundError(f'no */vis_data/scalars.json under {path}')
-    # the newest run that trained (test runs log no loss)
-    trained = [f for f in found if '"loss"' in open(f).read()]
-    return (trained or found)[-1]
-
-
-def read_scalars(path):
-    """(train records, val records): lists of dicts with 'step'."""
-    train, val = [], []
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f'{path}:{n}: not a JSON line ({err})') from err
-            (train if 'loss' in rec or 'lr' in rec else val).append(rec)
-    return train, val
+from futureseg.utils.scalars import find_scalars, read_scalars
 
 
 def summarize(name, train, val):

@@ -30,7 +30,6 @@ segmenter's masks give.
 Output: a table on stdout, ``WORK_DIR/pretraining_comparison.json`` and ``.md``.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -47,6 +46,7 @@ if ROOT not in sys.path:
 
 from bench_common import machine_info  # noqa: E402
 from futureseg.utils.cli import read_config  # noqa: E402
+from futureseg.utils.scalars import last_val_metrics  # noqa: E402
 
 PRETRAIN = {
     'mse': ('configs/simvp/simvp_incepu_pretrain_small_cpu.py',
@@ -96,17 +96,6 @@ def train(config, work_dir, options, amp=False, workers=0):
     with open(done, 'w') as f:
         json.dump(dict(seconds=seconds, metrics=metrics, settings=settings), f)
     return seconds, metrics, ckpt
-
-
-def last_val_metrics(work_dir):
-    """The last validation's metrics in MMEngine's scalars.json of the newest run."""
-    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    last = {}
-    for line in open(runs[-1]):
-        rec = json.loads(line)
-        if any('/' in k for k in rec):
-            last = {k: v for k, v in rec.items() if '/' in k}
-    return last
 
 
 def data_options(root, kind):

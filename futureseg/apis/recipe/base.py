@@ -13,6 +13,11 @@ class RecipeError(RuntimeError):
     """A stage failed or a recipe is malformed; the message names the stage and its log."""
 
 
+class StageTimeout(RecipeError):
+    """A stage's tool ran past the stage's ``timeout`` (or the recipe's ``budget``) and was
+    killed; the message names the stage, the limit and the log."""
+
+
 def read_json(path: str):
     with open(path) as f:
         return json.load(f)
@@ -26,8 +31,13 @@ def _hash(obj) -> str:
 class RecipeStage:
     """Base of the stages. Config keys: name (unique in the recipe), plus the stage's own.
 
+    Every stage also takes the runner's keys ``timeout`` (seconds; its tools are killed
+    after it) and ``requires_gpus`` (skipped with fewer visible CUDA devices); they change
+    no result, so they are not part of the fingerprint.
+
     A subclass implements ``run(ctx) -> outputs`` (a JSON-able dict; ``main`` names the key
-    that ``{stage}`` refers to; ``scores`` maps table rows to metric dicts) and may list
+    that ``{stage}`` refers to; ``scores`` maps table rows to metric dicts; ``samples`` (a
+    count) or ``samples_s`` give the stage table's samples/s) and may list
     output files in ``files`` that must still exist for the stage to count as done. A stage
     that runs a config file returns its resolved contents from ``config_text(ctx)``, so that
     an edit of the file (or of a ``_base_`` it inherits) makes the stage stale.
@@ -38,6 +48,7 @@ class RecipeStage:
     """
     depends_keys = ()  # config keys that name other stages
     unhashed_keys = ()  # settings that do not change the result (worker counts, ports)
+    runner_keys = ('timeout', 'requires_gpus')  # read by the runner, not by the stage
 
     def __init__(self, name: str, **cfg):
         self.name, self.cfg = name, cfg
@@ -45,7 +56,8 @@ class RecipeStage:
     def settings(self) -> dict:
         """The settings the result depends on (the fingerprint's own part)."""
         return dict(type=type(self).__name__,
-                    **{k: v for k, v in self.cfg.items() if k not in self.unhashed_keys})
+                    **{k: v for k, v in self.cfg.items()
+                       if k not in self.unhashed_keys and k not in self.runner_keys})
 
     def config_text(self, ctx) -> Optional[str]:
         """The resolved config the stage runs, as text; None for a stage without one. Called

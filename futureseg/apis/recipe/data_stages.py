@@ -9,7 +9,7 @@ from futureseg.evaluation.functional import attribute_accuracy, confusion_matrix
 from futureseg.registry import RECIPE_STAGES
 from futureseg.utils.io import write_json_atomic
 from ..prior_fitting import DAMPING_GRID, extrapolation_score, fit_damping, load_split
-from .base import RecipeStage
+from .base import RecipeError, RecipeStage, StageTimeout
 
 
 @RECIPE_STAGES.register_module()
@@ -20,7 +20,9 @@ class GenerateData(RecipeStage):
     height, seed (0), workers (processes; default the CPU count; not part of the
     fingerprint), extra (list of more tools/generate_dataset.py arguments), root (where to
     generate; default ``'{data_root}'``; another folder makes extra videos beside the
-    recipe's data set, e.g. the data-scaling benchmark's unlabelled ones). Every later
+    recipe's data set, e.g. the data-scaling benchmark's unlabelled ones), mujoco_gl (list
+    of MuJoCo renderers tried in order, e.g. ``['egl', 'osmesa']``: the next one when the
+    generator fails with one; default: the environment's ``MUJOCO_GL``). Every later
     stage depends on it: other sizes, another seed or a new generator version rerun it and
     them (the generator then refuses a root made by another version). A root of
     course-layout videos the generator did not make (the course data) is used as it is.
@@ -46,8 +48,23 @@ class GenerateData(RecipeStage):
         for key in ('width', 'height'):
             if key in c:
                 args += [f'--{key}', c[key]]
-        ctx.launch(self.name, 'futureseg.cli.generate_dataset', args + list(c.get('extra', [])))
-        return dict(main='data_root', data_root=root,
+        renderers = list(c.get('mujoco_gl') or [None])
+        for i, gl in enumerate(renderers):
+            try:
+                ctx.launch(self.name, 'futureseg.cli.generate_dataset',
+                           args + list(c.get('extra', [])), env=dict(MUJOCO_GL=gl) if gl else None)
+                break
+            except StageTimeout:
+                raise
+            except RecipeError:
+                if i + 1 == len(renderers):
+                    raise
+                print(f'[recipe] {self.name}: MUJOCO_GL={gl} failed, trying {renderers[i + 1]}',
+                      flush=True)
+        failed = f' ({", ".join(renderers[:i])} failed)' if i else ''
+        note = f'rendered with MUJOCO_GL={gl}{failed}'
+        return dict(main='data_root', data_root=root, mujoco_gl=gl,
+                    samples=sum(c['splits'].values()), note=note if gl else '',
                     files=[osp.join(root, s) for s, n in c['splits'].items() if n])
 
 

@@ -1,6 +1,7 @@
 """The stages that train and evaluate models through the ``futureseg.cli`` tools."""
 import os
 import os.path as osp
+from typing import Optional
 
 import torch
 
@@ -9,6 +10,7 @@ from futureseg.registry import RECIPE_STAGES
 from futureseg.utils.cli import read_config
 from futureseg.utils.cli import cpu_amp_decision
 from futureseg.utils.machine import hardware_summary, machine_info
+from futureseg.utils.scalars import samples_per_second
 from .base import RecipeError, RecipeStage, read_json
 from .checkpoints import best_checkpoint, count_parameters
 from .config_utils import (cfg_options_args, data_root_options, find_config, resolved_config_text,
@@ -25,9 +27,12 @@ class TrainModel(RecipeStage):
     ``data_root`` at the recipe's), amp (False; True or 'auto': mixed precision, on a CPU bf16
     only where it runs natively; 'bf16' / 'fp32' decide on a CPU: ``tools/train.py --amp
     --cpu-amp``), gpus (1; more starts one process per GPU with torchrun and MMEngine's DDP),
+    launcher ('none'; 'pytorch' starts torchrun and MMEngine's DDP even for ``gpus=1``),
     port (29500).
     Outputs: checkpoint (the best by the config's ``save_best``, else the last; main),
-    config (the dumped, final config), work_dir, best_score, precision (what it trained in)."""
+    config (the dumped, final config), work_dir, best_score, precision (what it trained in),
+    samples_s (the batch of all processes / the median logged iteration time, the first
+    left out; None when the logger recorded no iteration)."""
     unhashed_keys = ('config', 'port')  # the config counts by its contents (config_text)
 
     def _options(self, ctx, config: str) -> dict:
@@ -68,8 +73,12 @@ class TrainModel(RecipeStage):
                 precision = 'bf16 (AMP)'
         args += cfg_options_args(options)
         torchrun = None
-        if c.get('gpus', 1) > 1:  # one process per GPU through torchrun, as tools/dist_train.sh
-            torchrun = [f'--nproc_per_node={c["gpus"]}', f'--master_port={c.get("port", 29500)}']
+        gpus, launcher = c.get('gpus', 1), c.get('launcher', 'none')
+        if launcher not in ('none', 'pytorch'):
+            raise RecipeError(f"stage {self.name!r}: launcher must be 'none' or 'pytorch', "
+                              f'got {launcher!r}')
+        if gpus > 1 or launcher == 'pytorch':  # one process per GPU, as tools/dist_train.sh
+            torchrun = [f'--nproc_per_node={gpus}', f'--master_port={c.get("port", 29500)}']
             args += ['--launcher', 'pytorch']
         ctx.launch(self.name, 'futureseg.cli.train', args, 'train.log', torchrun)
         ckpt, score = best_checkpoint(wd)
@@ -77,7 +86,21 @@ class TrainModel(RecipeStage):
         return dict(main='checkpoint', checkpoint=ckpt, config=config, work_dir=wd,
                     best_score=score, params=count_parameters(ckpt), files=[ckpt, config],
                     source_config=c['config'], precision=precision,
-                    hardware=hardware_summary(machine_info(gpus=c.get('gpus', 1))))
+                    samples_s=_train_samples_s(wd, config, gpus),
+                    hardware=hardware_summary(machine_info(gpus=gpus)))
+
+
+def _train_samples_s(work_dir: str, config: str, processes: int) -> Optional[float]:
+    """Samples/s of a training: its batch (all processes together) / the median logged
+    iteration time (``futureseg.utils.scalars``); None without a logged iteration."""
+    batch = (read_config(config).get('train_dataloader') or {}).get('batch_size')
+    if not batch:  # e.g. a batch sampler of its own: no fixed batch to count
+        return None
+    try:
+        rate = samples_per_second(work_dir, batch * processes)
+    except FileNotFoundError:  # nothing logged (e.g. the logger's interval above the run)
+        return None
+    return None if rate is None else round(rate, 2)
 
 
 @RECIPE_STAGES.register_module()
@@ -88,7 +111,8 @@ class TestModel(RecipeStage):
     baseline: then ``config`` is required and no checkpoint is loaded), config (default: the
     model's own; e.g. a ``*_nos.py`` child to add post-processing), model_overrides (dict merged into the
     config's ``model``, e.g. ``postprocessors=[...]``), cfg_options (dict, resolved), set_data_root
-    (True), rows (dict metric key -> table row; default ``{'future/jaccard': name}``; keys
+    (True), rows (dict metric key -> table row; default ``{'future/jaccard': name}``; ``{}``:
+    no row; keys
     of the ``stages/...`` post-processing table work too: ``stages/raw``,
     ``stages/NewObjectSuppression``), tta (False: test-time augmentation, ``tools/test.py
     --tta``), gap (False: also the gap breakdown, ``GapBreakdown``; it goes under the table).
@@ -145,7 +169,9 @@ class TestModel(RecipeStage):
         args += (['--tta'] if self.cfg.get('tta') else []) + cfg_options_args(self._options(ctx, base))
         ctx.launch(self.name, 'futureseg.cli.test', args, 'test.log')
         metrics = read_json(metrics_path)
-        rows = self.cfg.get('rows') or {'future/jaccard': self.name}
+        rows = self.cfg.get('rows')
+        if rows is None:  # rows={}: a test without a row in the table (e.g. a frame predictor)
+            rows = {'future/jaccard': self.name}
         scores = {}
         for key, label in rows.items():
             if key not in metrics:
