@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from mmengine.config import Config
 
@@ -49,7 +50,7 @@ stages = [
          row='predict, then segment'),
     dict(type='TrainModel', name='future_seg', config={ms!r},
          cfg_options={{'train_dataloader.dataset.context_mask_root': '{{seg_masks.train}}',
-                      'train_cfg.max_epochs': 3, 'param_scheduler.0.end': 3}}),
+                      'train_cfg.max_epochs': 2, 'param_scheduler.0.end': 2}}),
     dict(type='TestModel', name='future_seg_nos', model='future_seg',
          model_overrides=dict(
              postprocessors=[dict(type='NewObjectSuppression', area_threshold=20)],
@@ -207,10 +208,37 @@ def test_scaling_benchmark_reuses_the_recipe_and_trains_each_budget(tiny_run):
     res = json.loads((work / 'scaling.json').read_text())
     rows = {r['multiplier']: r for r in res['rows']}
     assert set(rows) == {1, 0.34} and all(r['route'] == 'future_seg' for r in rows.values())
-    assert rows[1]['epochs'] == 3 and rows[0.34]['epochs'] == 1 and rows[0.34]['samples'] == 4
+    assert rows[1]['epochs'] == 2 and rows[0.34]['epochs'] == 1 and rows[0.34]['samples'] == 4
     assert all(0 <= r['jaccard'] <= 1 and r['train_s'] > 0 for r in rows.values())
     assert state(tiny_run['tmp'])['future_seg_x0.34']['status'] == 'done'
     assert '| future_seg | 0.34x | 1 | 4 |' in (work / 'scaling.md').read_text()
+
+
+@pytest.mark.slow
+def test_extra_videos_generated_beside_the_data_and_the_first_n_labelled(tiny_run):
+    """GenerateData(root=...) makes videos outside the recipe's data set and SegmentFrames
+    (data_root=..., limit=N) labels the first N of them (the data-scaling benchmark's
+    stages); the recipe's own data set is left as it was."""
+    from futureseg.apis.recipe import RecipeRunner
+    from futureseg.datasets.layout import list_videos
+    tmp, work = tiny_run['tmp'], tiny_run['tmp'] / 'work'
+    before = sorted(os.listdir(tmp / 'data' / 'unlabeled'))
+    cfg = Config.fromfile(tiny_run['recipe'])
+    cfg.extra_stages = [
+        dict(type='GenerateData', name='extra', root='{work_dir}/extra', seed=5, width=96,
+             height=64, workers=1, splits=dict(unlabeled=2)),
+        dict(type='SegmentFrames', name='extra_masks', segmenter='segmenter', data_root='{extra}',
+             splits=['unlabeled'], limit=1, out='{work_dir}/extra_masks/{split}')]
+    with contextlib.redirect_stdout(io.StringIO()):
+        RecipeRunner(cfg, quiet=True).run()
+    after = state(tmp)
+    assert after['extra']['outputs']['data_root'] == str(work / 'extra')
+    videos = list_videos(str(work / 'extra' / 'unlabeled'))
+    assert len(videos) == 2 and sorted(os.listdir(tmp / 'data' / 'unlabeled')) == before
+    labelled = sorted(d for d in os.listdir(work / 'extra_masks' / 'unlabeled') if d.startswith('video_'))
+    assert labelled == [f'video_{videos[0][0]}']
+    mask = np.load(work / 'extra_masks' / 'unlabeled' / labelled[0] / 'mask.npy')
+    assert mask.shape == (22, 64, 96) and mask.max() < 49
 
 
 @pytest.mark.slow
@@ -230,9 +258,9 @@ def test_edited_config_reruns_its_stage_and_dependents_only(tiny_run):
     assert '[recipe] future_seg (TrainModel): running (its config changed)' in text
     assert '[recipe] future_seg_nos (TestModel): running (future_seg ran again)' in text
     # the other settings' run is kept aside, the new one starts from scratch
-    assert (work / 'future_seg.old1' / 'epoch_3.pth').exists()
+    assert (work / 'future_seg.old1' / 'epoch_2.pth').exists()
     new_log = (work / 'future_seg' / 'train.log').read_text()
-    assert '--resume' not in new_log and (work / 'future_seg' / 'epoch_3.pth').exists()
+    assert '--resume' not in new_log and (work / 'future_seg' / 'epoch_2.pth').exists()
     assert set(plan(recipe).values()) == {None}
 
 

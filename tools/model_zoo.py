@@ -27,15 +27,14 @@ def _read_json(path):
         return json.load(f)
 
 
-def source_config(outputs, configs_root):
-    """The config file a TrainModel stage trained, as an absolute path (older states record
-    only the dumped copy in the work dir: then the file of that name under configs_root)."""
+def source_config(outputs, stage, work_dir):
+    """The config file a TrainModel stage trained, as an absolute path (the recipe runner
+    records it as ``source_config``)."""
     src = outputs.get('source_config')
-    if src:
-        return osp.abspath(src if osp.isabs(src) else osp.join(ROOT, src))
-    name = osp.basename(outputs['config'])
-    found = sorted(glob.glob(osp.join(configs_root, '**', name), recursive=True))
-    return osp.abspath(found[0] if found else outputs['config'])
+    if not src:
+        raise SystemExit(f'{work_dir}: stage {stage!r} does not record the config file it trained '
+                         '(a state from an older runner): rerun the recipe')
+    return osp.abspath(src if osp.isabs(src) else osp.join(ROOT, src))
 
 
 def collect(work_dirs, configs_root, flops=True):
@@ -59,7 +58,7 @@ def collect(work_dirs, configs_root, flops=True):
             _, ckpt, model = tested_model(wd, r['stage'], entry)
             tests[model or by_ckpt.get(osp.abspath(ckpt))].append(r)
         for name, out in trained.items():
-            config = osp.relpath(source_config(out, configs_root), osp.abspath(configs_root))
+            config = osp.relpath(source_config(out, name, wd), osp.abspath(configs_root))
             info = {}
             if flops:
                 try:
