@@ -30,7 +30,7 @@ stages = [
     dict(type='GenerateData', name='data', splits=dict(train=4, val=2, unlabeled=2), width=96,
          height=64, workers=1, seed=3),
     dict(type='TrainModel', name='segmenter', config={seg!r},
-         cfg_options={{'train_cfg.max_iters': 8, 'train_cfg.val_interval': 8,
+         cfg_options={{'train_cfg.max_iters': 8, 'train_cfg.val_interval': 9,  # 9: no validation
                       'param_scheduler.0.end': 8, 'default_hooks.checkpoint.interval': 8}}),
     dict(type='SegmentFrames', name='seg_masks', segmenter='segmenter', splits=['val', 'train']),
     # the reference rows: parameter-free models through tools/test.py, reading the segmenter's

@@ -81,6 +81,19 @@ def collect(work_dirs, configs_root, flops=True):
                     row.update(result=r['row'], jaccard=r.get('jaccard'), seen_iou=r.get('seen_iou'),
                                new_iou=r.get('new_iou'))
                 rows[config].append(row)
+        # the models without trained parameters (baselines, priors alone): tested from their
+        # config file, no checkpoint
+        for name, entry in done.items():
+            out = entry['outputs']
+            if stage_type(wd, name, entry) != 'TestModel' or out.get('model') or not out.get('source_config'):
+                continue
+            config = osp.relpath(source_config(out, name, wd), osp.abspath(configs_root))
+            for r in results:
+                if r['stage'] == name:
+                    rows[config].append(dict(
+                        run=title, work_dir=wd, stage=name, train_s=None, params=0, flops=None,
+                        size=None, hardware='-', result=r['row'], jaccard=r.get('jaccard'),
+                        seen_iou=r.get('seen_iou'), new_iou=r.get('new_iou')))
     return rows
 
 

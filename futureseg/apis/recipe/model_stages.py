@@ -117,7 +117,8 @@ class TestModel(RecipeStage):
     ``stages/NewObjectSuppression``), tta (False: test-time augmentation, ``tools/test.py
     --tta``), gap (False: also the gap breakdown, ``GapBreakdown``; it goes under the table).
     Outputs: metrics (JSON path; main), scores, model (stage), config and checkpoint tested,
-    gap (the breakdown's summary, with gap=True)."""
+    source_config (the ``config`` key as given, None when it tests a model stage's own), gap
+    (the breakdown's summary, with gap=True)."""
     depends_keys = ('model',)
     unhashed_keys = ('config',)  # counted by its contents (config_text)
 
@@ -186,7 +187,7 @@ class TestModel(RecipeStage):
             scores[label] = row
         out = dict(main='metrics', metrics=metrics_path, scores=scores, files=[metrics_path],
                    model=self.cfg.get('model'), config=config, checkpoint=checkpoint,
-                   tta=bool(self.cfg.get('tta')))
+                   source_config=self.cfg.get('config'), tta=bool(self.cfg.get('tta')))
         if self.cfg.get('gap'):
             out['gap'] = gap_summary(metrics)
         return out
