@@ -45,3 +45,18 @@ def ensure_cache(split_dir):
     start = time.perf_counter()
     build_frame_cache(split_dir, progress=False)
     return round(time.perf_counter() - start, 2)
+
+
+def run_extended_recipe(recipe: dict, extra_stages: list, work_dir: str):
+    """Run a recipe (a config dict) with more stages appended, in ``work_dir`` (its finished
+    stages are reused); returns (runner, {row: score dict}, baseline Jaccard, ceiling
+    Jaccard, training videos) for the quality benchmarks' tables."""
+    import os.path as osp
+    from mmengine.config import Config
+    from futureseg.apis.recipe import BASELINE_ROWS, RecipeRunner
+    recipe = dict(recipe, extra_stages=list(recipe.get('extra_stages') or []) + list(extra_stages))
+    runner = RecipeRunner(Config(recipe), work_dir)
+    scores = {r['row']: r for r in runner.run()['rows']}
+    base = scores[BASELINE_ROWS['baseline']]['jaccard']
+    ceiling = scores[BASELINE_ROWS['ceiling']]['jaccard']
+    return runner, scores, base, ceiling, len(list_videos(osp.join(runner.data_root, 'train')))

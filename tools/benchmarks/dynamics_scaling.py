@@ -31,10 +31,10 @@ from typing import List, Tuple
 from mmengine.config import Config
 
 from futureseg.apis import register_all_modules
-from futureseg.apis.recipe import BASELINE_ROWS, RecipeRunner, gap_closed
-from futureseg.datasets.layout import list_videos
+from futureseg.apis.recipe import gap_closed
 from futureseg.utils.io import write_json_atomic, write_text_atomic
 from futureseg.utils.machine import hardware_summary, machine_info
+from bench_common import run_extended_recipe
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # the quickstart's stages this benchmark reads and copies
@@ -98,14 +98,8 @@ def main(argv=None):
     recipe = Config.fromfile(args.recipe).to_dict()
     counts = dict(recipe['stages'][0]['splits'])
     extra, rows_plan = plan(recipe, args.multipliers, counts, args.seed)
-    recipe['extra_stages'] = list(recipe.get('extra_stages') or []) + extra
-    runner = RecipeRunner(Config(recipe), args.work_dir)
-    results = runner.run()
-    scores = {r['row']: r for r in results['rows']}
-    base = scores[BASELINE_ROWS['baseline']]['jaccard']
-    ceiling = scores[BASELINE_ROWS['ceiling']]['jaccard']
+    runner, scores, base, ceiling, n_train = run_extended_recipe(recipe, extra, args.work_dir)
     state = runner.state
-    n_train = len(list_videos(osp.join(runner.data_root, 'train')))
 
     def row(setting, test_stage, videos, pseudo, train_stage=None):
         out = state[test_stage]['outputs']

@@ -23,11 +23,10 @@ import sys
 
 from mmengine.config import Config
 
-from futureseg.apis.recipe import BASELINE_ROWS, RecipeRunner, gap_closed
-from futureseg.datasets.layout import list_videos
+from futureseg.apis.recipe import gap_closed
 from futureseg.apis import register_all_modules
 from futureseg.utils import write_json_atomic
-from bench_common import machine_info
+from bench_common import machine_info, run_extended_recipe
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 _POST = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'postprocessing', 'nos.py'))
@@ -98,13 +97,7 @@ def main(argv=None):
             tr, te, n = scaled(train, test, m)
             extra += [tr, te]
             plan.append((route, m, n, tr['name'], te))
-    recipe['extra_stages'] = list(recipe.get('extra_stages') or []) + extra
-    runner = RecipeRunner(Config(recipe), args.work_dir)
-    results = runner.run()
-    scores = {r['row']: r for r in results['rows']}
-    base = scores[BASELINE_ROWS['baseline']]['jaccard']
-    ceiling = scores[BASELINE_ROWS['ceiling']]['jaccard']
-    n_train = len(list_videos(osp.join(runner.data_root, 'train')))
+    runner, scores, base, ceiling, n_train = run_extended_recipe(recipe, extra, args.work_dir)
     rows = []
     for route, m, epochs, train_name, test in plan:
         raw = scores[test['rows']['stages/raw']]
